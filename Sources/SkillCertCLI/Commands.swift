@@ -1,0 +1,179 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import SkillCertCore
+import SkillCertPersistence
+import SkillCertWeb
+import Vapor
+
+/// Builds the application for a command, runs `body`, and always shuts it down.
+func withApplication<T: Sendable>(hostname: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .warning,
+                                  metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                                  _ body: (Application) async throws -> T) async throws -> T {
+    var env = Environment(name: "production", arguments: ["skillcert"])
+    env.arguments = ["skillcert"]
+    let app = try await Application.make(env)
+    app.logger.logLevel = logLevel
+    do {
+        try SkillCertApp.configure(app, config: .fromEnvironment(hostname: hostname, port: port), metrics: metrics)
+        let result = try await body(app)
+        try await app.asyncShutdown()
+        return result
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+}
+
+/// Prints to standard error.
+func eprint(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+enum LoggingSetup {
+    /// Structured logs to standard output; bootstrapped once per process.
+    static func bootstrap(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate, then serve HTTP.")
+
+    @ArgumentParser.Option(help: "Address to listen on.") var hostname = "127.0.0.1"
+    @ArgumentParser.Option(help: "Port to listen on.") var port = 8080
+    @ArgumentParser.Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSetup.bootstrap(level: level)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        try await withApplication(hostname: hostname, port: port, logLevel: level, metrics: registry) { app in
+            try await SkillCertApp.migrate(app)
+            app.logger.notice("SkillCert serving on http://\(hostname):\(port) with \(app.skillcertConfig.database.redacted)")
+            try await app.execute()
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bring the database schema up to date.")
+
+    func run() async throws {
+        try await withApplication { app in
+            try await SkillCertApp.migrate(app)
+            print("migrated: \(app.skillcertConfig.database.redacted)")
+        }
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load sample data (a fictional body, one account per department). Idempotent.")
+
+    @ArgumentParser.Option(help: "Password for the demo administrator 'admin'.") var adminPassword = "SkillCert-2026!"
+
+    func run() async throws {
+        let lines = try await withApplication { app in
+            try await SkillCertApp.migrate(app)
+            return try await DemoData.load(adminPassword: adminPassword, hasher: app.skillcertPasswordHasher, on: app.db,
+                                           time: SystemTimeSource())
+        }
+        print("示例数据已加载 (sample data loaded). Sign in at the address `skillcert serve` prints:")
+        lines.forEach { print("  " + $0) }
+    }
+}
+
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "admin", abstract: "Administrator accounts.",
+                                                    subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an administrator; the password is read from standard input (first line).")
+
+        @ArgumentParser.Option(help: "The new administrator's username.") var username: String
+        @ArgumentParser.Option(help: "Display name.") var name = "系统管理员"
+
+        func run() async throws {
+            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                eprint("error: no password on standard input (pipe it in: echo 'password' | skillcert admin create --username NAME)")
+                throw ExitCode(2)
+            }
+            do {
+                let user = try await withApplication { app in
+                    try await SkillCertApp.migrate(app)
+                    return try await Accounts.create(.init(username: username, displayName: name, password: password,
+                                                           roles: [.administrator]),
+                                                     hasher: app.skillcertPasswordHasher, on: app.db,
+                                                     actor: .system("cli"), time: SystemTimeSource())
+                }
+                print("created administrator \(user.username) (\(user.id))")
+            } catch let failure as ValidationFailure {
+                failure.errors.forEach { eprint("error: \($0.field): \($0.messageEN) / \($0.messageZH)") }
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit trail.",
+                                                    subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Walk the hash chain; exit 1 naming the first entry that does not match.")
+
+        func run() async throws {
+            let result = try await withApplication { app in
+                try await AuditLog.verify(on: app.db) { n in
+                    FileHandle.standardError.write(Data("\rverified \(n) entries…".utf8))
+                }
+            }
+            switch result {
+            case .success(let n):
+                print("\raudit chain OK: \(n) entries verified")
+            case .failure(let broken):
+                print("\raudit chain BROKEN at entry #\(broken.sequence): \(broken.explanation)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct CalendarCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "calendar", abstract: "The working-day calendar.",
+                                                    subcommands: [Import.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a State Council arrangement (YAML in the form of holidays-cn.yaml), replacing the years it names.")
+
+        @ArgumentParser.Argument(help: "The YAML file.") var file: String
+
+        func run() async throws {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                eprint("error: cannot read \(file) as UTF-8 text")
+                throw ExitCode(2)
+            }
+            do {
+                let n = try await withApplication { app in
+                    try await SkillCertApp.migrate(app)
+                    return try await CalendarStore.importYAML(text, on: app.db, actor: .system("cli"), time: SystemTimeSource())
+                }
+                print("imported \(n) calendar days")
+            } catch let failure as ValidationFailure {
+                failure.errors.forEach { eprint("error: \($0.field): \($0.messageEN)") }
+                throw ExitCode(2)
+            }
+        }
+    }
+}

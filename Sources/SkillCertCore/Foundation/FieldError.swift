@@ -1,0 +1,75 @@
+import Foundation
+
+/// One problem with one input field: a stable code for programs, a field path, and messages for people.
+public struct FieldError: Error, Equatable, Sendable {
+    /// Stable, machine-readable code such as `invalid_format`.
+    public var code: String
+    /// The field, as a JSON path or form field name (`sites[1].code`).
+    public var field: String
+    /// The message in Chinese, for pages.
+    public var messageZH: String
+    /// The message in English, for the API and the English pages.
+    public var messageEN: String
+
+    public init(code: String, field: String, zh: String, en: String) {
+        self.code = code
+        self.field = field
+        self.messageZH = zh
+        self.messageEN = en
+    }
+
+    public static func required(_ field: String, label: String) -> FieldError {
+        FieldError(code: "required", field: field, zh: "“\(label)”不能为空", en: "\(field) is required")
+    }
+}
+
+/// A rejected input with every problem found, not just the first.
+public struct ValidationFailure: Error, Sendable {
+    public var errors: [FieldError]
+    public init(_ errors: [FieldError]) { self.errors = errors }
+}
+
+/// Errors of the domain that are not about one input field.
+public enum DomainError: Error, Equatable, Sendable {
+    /// The thing asked for does not exist.
+    case notFound(what: String)
+    /// The action conflicts with the current state (a duplicate, a locked record).
+    case conflict(code: String, zh: String, en: String)
+    /// The actor may not do this.
+    case forbidden(code: String, zh: String, en: String)
+}
+
+/// Collects field errors while validating a whole input.
+public struct FieldValidator: Sendable {
+    public private(set) var errors: [FieldError] = []
+    public init() {}
+
+    public mutating func add(_ error: FieldError) { errors.append(error) }
+
+    /// Requires a non-blank value; returns it trimmed.
+    @discardableResult
+    public mutating func require(_ value: String?, field: String, label: String, maxLength: Int = 200) -> String {
+        let trimmed = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty {
+            add(.required(field, label: label))
+        } else if trimmed.count > maxLength {
+            add(FieldError(code: "too_long", field: field,
+                           zh: "“\(label)”不能超过 \(maxLength) 个字符", en: "\(field) must be at most \(maxLength) characters"))
+        }
+        return trimmed
+    }
+
+    /// Requires exactly `count` ASCII digits.
+    public mutating func requireDigits(_ value: String, count: Int, field: String, label: String) {
+        guard !value.isEmpty else { return }
+        if value.count != count || !value.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            add(FieldError(code: "invalid_format", field: field,
+                           zh: "“\(label)”应为 \(count) 位数字", en: "\(field) must be \(count) digits"))
+        }
+    }
+
+    /// Throws a `ValidationFailure` when anything was found.
+    public func check() throws {
+        if !errors.isEmpty { throw ValidationFailure(errors) }
+    }
+}

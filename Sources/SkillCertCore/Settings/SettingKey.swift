@@ -1,0 +1,73 @@
+/// A rule the body may change. Each key ships the default from `shared/domain.md`.
+public enum SettingKey: String, CaseIterable, Sendable {
+    case loginMaxFailures = "login.max-failures"
+    case loginLockMinutes = "login.lock-minutes"
+    case sessionHours = "session.hours"
+    case publicityWorkingDays = "publicity.working-days"
+    case reviewRequestWorkingDays = "review.request-working-days"
+    case reviewAnswerWorkingDays = "review.answer-working-days"
+    case provinceReportWorkingDays = "province-report.working-days"
+    case scoreSpreadThreshold = "scoring.spread-threshold"
+    case passMark = "results.pass-mark"
+    case appointmentTermYears = "appointment.term-years"
+
+    /// The shipped default.
+    public var defaultValue: Int {
+        switch self {
+        case .loginMaxFailures: 5
+        case .loginLockMinutes: 15
+        case .sessionHours: 12
+        case .publicityWorkingDays: 5
+        case .reviewRequestWorkingDays: 10
+        case .reviewAnswerWorkingDays: 10
+        case .provinceReportWorkingDays: 10
+        case .scoreSpreadThreshold: 10
+        case .passMark: 60
+        case .appointmentTermYears: 3
+        }
+    }
+
+    /// The values an administrator may choose.
+    public var allowedRange: ClosedRange<Int> {
+        switch self {
+        case .loginMaxFailures: 3...20
+        case .loginLockMinutes: 1...1440
+        case .sessionHours: 1...72
+        case .publicityWorkingDays: 5...30
+        case .reviewRequestWorkingDays, .reviewAnswerWorkingDays, .provinceReportWorkingDays: 1...60
+        case .scoreSpreadThreshold: 1...50
+        case .passMark: 1...100
+        case .appointmentTermYears: 1...10
+        }
+    }
+
+    public var labelZH: String {
+        switch self {
+        case .loginMaxFailures: "连续登录失败锁定次数"
+        case .loginLockMinutes: "账号锁定时长（分钟）"
+        case .sessionHours: "登录会话有效期（小时）"
+        case .publicityWorkingDays: "公示期（工作日）"
+        case .reviewRequestWorkingDays: "复核申请期限（成绩发布后工作日）"
+        case .reviewAnswerWorkingDays: "复核答复期限（工作日）"
+        case .provinceReportWorkingDays: "公示结束后报省期限（工作日）"
+        case .scoreSpreadThreshold: "评分差异仲裁阈值（分）"
+        case .passMark: "各部分合格分数线"
+        case .appointmentTermYears: "考评员/督导员聘期（年）"
+        }
+    }
+
+    public var labelEN: String {
+        switch self {
+        case .loginMaxFailures: "Failed sign-ins before lockout"
+        case .loginLockMinutes: "Lockout duration (minutes)"
+        case .sessionHours: "Session lifetime (hours)"
+        case .publicityWorkingDays: "Publicity period (working days)"
+        case .reviewRequestWorkingDays: "Score-review request window (working days after release)"
+        case .reviewAnswerWorkingDays: "Score-review answer deadline (working days)"
+        case .provinceReportWorkingDays: "Report to province after publicity (working days)"
+        case .scoreSpreadThreshold: "Examiner spread that triggers arbitration (points)"
+        case .passMark: "Pass mark per part"
+        case .appointmentTermYears: "Examiner/supervisor appointment term (years)"
+        }
+    }
+}

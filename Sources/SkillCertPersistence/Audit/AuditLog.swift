@@ -1,0 +1,164 @@
+import FluentKit
+import Foundation
+import SkillCertCore
+import SQLKit
+
+/// Who did something: a signed-in user, or the system / command line.
+public struct AuditActor: Sendable, Equatable {
+    public var id: UUID?
+    public var name: String
+
+    public init(id: UUID?, name: String) {
+        self.id = id
+        self.name = name
+    }
+
+    /// Work done by the product itself or by an operator at the command line.
+    public static func system(_ name: String = "system") -> AuditActor { AuditActor(id: nil, name: name) }
+}
+
+/// One change to record.
+public struct AuditEvent: Sendable {
+    public var action: String
+    public var targetType: String
+    public var targetID: String?
+    public var reason: String?
+    public var beforeDigest: String?
+    public var afterDigest: String?
+    public var details: String
+
+    public init<B: Encodable, A: Encodable>(action: String, targetType: String, targetID: String?, reason: String? = nil,
+                                            before: B?, after: A?, details: String = "") {
+        self.action = action
+        self.targetType = targetType
+        self.targetID = targetID
+        self.reason = reason
+        if let before { self.beforeDigest = StateDigest.of(before) }
+        if let after { self.afterDigest = StateDigest.of(after) }
+        self.details = details
+    }
+
+    /// An event with no state (a sign-in, a read of confidential content).
+    public init(action: String, targetType: String, targetID: String?, reason: String? = nil, details: String = "") {
+        self.action = action
+        self.targetType = targetType
+        self.targetID = targetID
+        self.reason = reason
+        self.details = details
+    }
+}
+
+/// Writes audit entries inside the transaction of the change they describe. Obtain one from
+/// `AuditLog.transaction`; its `db` is that transaction.
+public struct AuditWriter: Sendable {
+    public let db: any Database
+    public let actor: AuditActor
+    public let time: any TimeSource
+
+    /// Appends one entry to the chain.
+    @discardableResult
+    public func record(_ event: AuditEvent) async throws -> AuditRecord {
+        try await AuditLog.lockChain(on: db)
+        let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first()
+        let sequence = (last?.id ?? 0) + 1
+        let previous = last?.hash ?? AuditRecord.genesisHash
+        let at = AuditRecord.timestamp(time.now())
+        let actorID = actor.id?.uuidString
+        let hash = AuditRecord.computeHash(
+            sequence: sequence, occurredAt: at, actorID: actorID, actorName: actor.name, action: event.action,
+            targetType: event.targetType, targetID: event.targetID, reason: event.reason,
+            beforeDigest: event.beforeDigest, afterDigest: event.afterDigest, details: event.details,
+            previousHash: previous)
+        let record = AuditRecord(sequence: sequence, occurredAt: at, actorID: actorID, actorName: actor.name,
+                                 action: event.action, targetType: event.targetType, targetID: event.targetID,
+                                 reason: event.reason, beforeDigest: event.beforeDigest,
+                                 afterDigest: event.afterDigest, details: event.details, previousHash: previous,
+                                 hash: hash)
+        try await AuditEntry(record).create(on: db)
+        return record
+    }
+}
+
+/// The one way every feature writes to the audit trail.
+public enum AuditLog {
+    /// Runs `work` in one transaction with an `AuditWriter`: the change and its audit entries commit together or
+    /// not at all. Audited transactions of this process run one at a time (SQLite has one writer anyway, and the
+    /// chain needs a single tail); on PostgreSQL an advisory lock also orders them across processes.
+    public static func transaction<T: Sendable>(
+        on db: any Database, actor: AuditActor, time: any TimeSource,
+        _ work: @escaping @Sendable (AuditWriter) async throws -> T
+    ) async throws -> T {
+        try await chainGate.run {
+            try await db.transaction { tx in
+                try await work(AuditWriter(db: tx, actor: actor, time: time))
+            }
+        }
+    }
+
+    /// Records a single event on its own.
+    @discardableResult
+    public static func record(_ event: AuditEvent, on db: any Database, actor: AuditActor,
+                              time: any TimeSource) async throws -> AuditRecord {
+        try await transaction(on: db, actor: actor, time: time) { try await $0.record(event) }
+    }
+
+    /// Verifies the whole chain page by page; returns the number of entries checked or the first break.
+    public static func verify(on db: any Database, pageSize: Int = 5000,
+                              progress: (@Sendable (Int) -> Void)? = nil) async throws -> Result<Int, AuditChainVerifier.Break> {
+        var state = AuditChainVerifier.State()
+        var after = 0
+        var checked = 0
+        while true {
+            let page = try await AuditEntry.query(on: db).filter(\.$id > after).sort(\.$id, .ascending)
+                .limit(pageSize).all()
+            if page.isEmpty { return .success(checked) }
+            for entry in page {
+                if let broken = state.check(entry.record) { return .failure(broken) }
+                checked += 1
+            }
+            after = page.last?.id ?? after
+            progress?(checked)
+        }
+    }
+
+    /// Takes the transaction-scoped lock that orders appends across processes on PostgreSQL.
+    static func lockChain(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
+        try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
+    }
+
+    /// An arbitrary constant naming the audit chain's advisory lock.
+    static let advisoryLockKey = 0x5343_4155  // "SCAU"
+
+    static let chainGate = SerialGate()
+}
+
+/// Runs async work one at a time, in arrival order.
+public actor SerialGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    public init() {}
+
+    public func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await work()
+    }
+
+    private func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty {
+            busy = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}

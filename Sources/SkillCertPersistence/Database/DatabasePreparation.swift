@@ -1,0 +1,17 @@
+import FluentKit
+import SQLKit
+
+/// Engine settings applied once after connecting, before migrations.
+public enum DatabasePreparation {
+    /// Puts SQLite in WAL mode. SQLite's default `synchronous = FULL` (sqlite-nio does not change it) then makes
+    /// every commit durable before it returns, so an acknowledged write survives a crash or power loss.
+    public static func prepare(_ db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase, sql.dialect.name == "sqlite" else { return }
+        try await sql.raw("PRAGMA journal_mode = WAL").run()
+    }
+
+    /// The engine's name as SQLKit's dialect reports it: `sqlite` or `postgresql`.
+    public static func dialectName(_ db: any Database) -> String {
+        (db as? any SQLDatabase)?.dialect.name ?? "unknown"
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import SkillCertCore
+import Vapor
+
+/// Builds the OpenAPI 3.1 document from the routes' own declarations, so the document and the routes cannot drift:
+/// every route under `/api/` carries an `APIDoc`, and the test suite fails for one that does not.
+enum OpenAPIDocument {
+    static func json(for routes: [Route]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: document(for: routes), options: [.sortedKeys, .prettyPrinted])
+    }
+
+    static func path(of route: Route) -> String {
+        "/" + route.path.map { c -> String in
+            if case .parameter(let name) = c { return "{\(name)}" }
+            return c.description
+        }.joined(separator: "/")
+    }
+
+    static func document(for routes: [Route]) -> [String: Any] {
+        var paths: [String: [String: Any]] = [:]
+        for route in routes {
+            guard let doc = route.apiDoc else { continue }
+            var op: [String: Any] = [
+                "summary": doc.summary,
+                "tags": [doc.tag],
+                "operationId": route.method.rawValue.lowercased() + path(of: route)
+                    .split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(),
+            ]
+            var parameters: [[String: Any]] = route.path.compactMap { c in
+                guard case .parameter(let name) = c else { return nil }
+                return ["name": name, "in": "path", "required": true, "schema": ["type": "string"]]
+            }
+            for q in doc.query {
+                var schema: [String: Any] = ["type": q.type]
+                if let f = q.format { schema["format"] = f }
+                if let m = q.minimum { schema["minimum"] = m }
+                if let m = q.maximum { schema["maximum"] = m }
+                parameters.append(["name": q.name, "in": "query", "required": q.required, "description": q.description,
+                                   "schema": schema])
+            }
+            if !parameters.isEmpty { op["parameters"] = parameters }
+            if let request = doc.requestSchema {
+                op["requestBody"] = ["required": true,
+                                     "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(request)"]]]]
+            }
+            var responses: [String: Any] = [:]
+            var success: [String: Any] = ["description": "Success"]
+            if let schema = doc.responseSchema {
+                success["content"] = [doc.responseMediaType: ["schema": ["$ref": "#/components/schemas/\(schema)"]]]
+            } else if doc.successStatus != 204 {
+                success["content"] = [doc.responseMediaType: ["schema": ["type": "object"]]]
+            }
+            responses[String(doc.successStatus)] = success
+            var errorStatuses = Set(doc.errors)
+            switch route.declaredAccess {
+            case .signedIn?: errorStatuses.insert(401)
+            case .anyOf?: errorStatuses.formUnion([401, 403])
+            default: break
+            }
+            for status in errorStatuses.sorted() {
+                responses[String(status)] = ["description": HTTPResponseStatus(statusCode: status).reasonPhrase,
+                                             "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
+            }
+            op["responses"] = responses
+            switch route.declaredAccess {
+            case .everyone?, nil: op["security"] = [[String: Any]]()
+            case .signedIn?: op["security"] = [["bearerAuth": [String]()]]
+            case .anyOf(let roles)?:
+                op["security"] = [["bearerAuth": [String]()]]
+                op["x-roles"] = roles.sorted().map(\.rawValue)
+            }
+            paths[path(of: route), default: [:]][route.method.rawValue.lowercased()] = op
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "SkillCert API", "version": "1.0.0",
+                     "description": "技能等级认定管理平台 JSON API. Errors are {\"error\":{\"code\",\"message\",\"field\",\"details\"}}."],
+            "servers": [["url": "/"]],
+            "paths": paths,
+            "components": ["schemas": schemas,
+                           "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer",
+                                                              "description": "token from POST /api/v1/auth/login"]]],
+        ]
+    }
+
+    static func object(_ properties: [String: Any], required: [String]) -> [String: Any] {
+        ["type": "object", "properties": properties, "required": required, "additionalProperties": false]
+    }
+
+    static var string: [String: Any] { ["type": "string"] }
+    static var nullableString: [String: Any] { ["type": ["string", "null"]] }
+    static var integer: [String: Any] { ["type": "integer"] }
+    static var dateTime: [String: Any] { ["type": "string", "format": "date-time"] }
+    static var date: [String: Any] { ["type": "string", "format": "date"] }
+    static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
+    static func array(_ items: [String: Any]) -> [String: Any] { ["type": "array", "items": items] }
+    static var roleNames: [String: Any] { ["type": "string", "enum": Role.allCases.map(\.rawValue)] }
+
+    static var schemas: [String: Any] {
+        let detail = object(["code": string, "message": string, "field": nullableString], required: ["code", "message"])
+        return [
+            "Error": object(["error": object(["code": string, "message": string, "field": nullableString,
+                                              "details": array(detail)], required: ["code", "message", "details"])],
+                            required: ["error"]),
+            "LoginRequest": object(["username": string, "password": string], required: ["username", "password"]),
+            "LoginResponse": object(["token": string, "tokenType": ["type": "string", "enum": ["Bearer"]],
+                                     "expiresAt": dateTime, "user": ref("User")],
+                                    required: ["token", "tokenType", "expiresAt", "user"]),
+            "User": object(["id": ["type": "string", "format": "uuid"], "username": string, "displayName": string,
+                            "roles": array(roleNames), "isActive": ["type": "boolean"], "locked": ["type": "boolean"],
+                            "lastLoginAt": dateTime, "createdAt": dateTime],
+                           required: ["id", "username", "displayName", "roles", "isActive", "locked"]),
+            "UserCreateRequest": object(["username": string, "displayName": string, "password": string,
+                                         "roles": array(roleNames)],
+                                        required: ["username", "displayName", "password", "roles"]),
+            "UserUpdateRequest": object(["displayName": string, "isActive": ["type": "boolean"],
+                                         "roles": array(roleNames), "reason": nullableString],
+                                        required: ["displayName", "isActive", "roles"]),
+            "UserPage": object(["items": array(ref("User")), "total": integer, "page": integer, "perPage": integer],
+                               required: ["items", "total", "page", "perPage"]),
+            "Site": object(["code": ["type": "string", "pattern": "^\\d{6}$"], "name": string, "address": string],
+                           required: ["code", "name", "address"]),
+            "Body": object(["type": ["type": "string", "enum": ["Y", "S"]], "code": string, "name": string,
+                            "provinceCode": string, "sites": array(ref("Site"))],
+                           required: ["type", "code", "name", "provinceCode", "sites"]),
+            "BodyUpdateRequest": object(["type": ["type": "string", "enum": ["Y", "S"]],
+                                         "code": ["type": "string", "pattern": "^\\d{4}$"], "name": string,
+                                         "provinceCode": string, "sites": array(ref("Site")), "reason": nullableString],
+                                        required: ["type", "code", "name", "provinceCode", "sites"]),
+            "Setting": object(["key": string, "value": integer, "defaultValue": integer, "minimum": integer,
+                               "maximum": integer, "label": string],
+                              required: ["key", "value", "defaultValue", "minimum", "maximum", "label"]),
+            "SettingList": array(ref("Setting")),
+            "SettingUpdateRequest": object(["value": integer, "reason": nullableString], required: ["value"]),
+            "CalendarDay": object(["date": date, "kind": ["type": "string", "enum": ["holiday", "workday"]], "name": string],
+                                  required: ["date", "kind", "name"]),
+            "CalendarYear": object(["year": integer, "days": array(ref("CalendarDay"))], required: ["year", "days"]),
+            "WorkingDays": object(["from": date, "to": date, "workingDays": integer, "addedWorkingDays": integer],
+                                  required: ["from", "to"]),
+            "AuditEntry": object(["sequence": integer, "occurredAt": string, "actorId": nullableString,
+                                  "actorName": string, "action": string, "targetType": string,
+                                  "targetId": nullableString, "reason": nullableString,
+                                  "beforeDigest": nullableString, "afterDigest": nullableString, "details": string,
+                                  "previousHash": string, "hash": string],
+                                 required: ["sequence", "occurredAt", "actorName", "action", "targetType", "details",
+                                            "previousHash", "hash"]),
+            "AuditPage": object(["items": array(ref("AuditEntry")), "total": integer, "page": integer,
+                                 "perPage": integer], required: ["items", "total", "page", "perPage"]),
+            "AuditVerification": object(["ok": ["type": "boolean"], "checked": integer, "brokenAt": integer,
+                                         "problem": string], required: ["ok", "checked"]),
+        ]
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import SkillCertPersistence
+
+/// The configuration, read once at start (command line > environment > defaults) and validated there.
+public struct AppConfig: Sendable {
+    public var hostname: String
+    public var port: Int
+    public var database: DatabaseTarget
+    /// bcrypt cost; lower only in tests.
+    public var bcryptCost: Int
+    /// Marks cookies `Secure`. Also set per request when a proxy says the client used HTTPS.
+    public var secureCookies: Bool
+    /// Address-level sign-in throttle: failures allowed per address per window.
+    public var addressFailureLimit: Int
+    public var addressFailureWindow: TimeInterval
+    /// The base URL people reach the service at (for links in documents).
+    public var publicBaseURL: String
+
+    public init(hostname: String = "127.0.0.1", port: Int = 8080, database: DatabaseTarget,
+                bcryptCost: Int = 12, secureCookies: Bool = false, addressFailureLimit: Int = 30,
+                addressFailureWindow: TimeInterval = 600, publicBaseURL: String? = nil) {
+        self.hostname = hostname
+        self.port = port
+        self.database = database
+        self.bcryptCost = bcryptCost
+        self.secureCookies = secureCookies
+        self.addressFailureLimit = addressFailureLimit
+        self.addressFailureWindow = addressFailureWindow
+        self.publicBaseURL = publicBaseURL ?? "http://\(hostname):\(port)"
+    }
+
+    /// Reads `DATABASE_URL`, `SKILLCERT_SECURE_COOKIES`, `SKILLCERT_BCRYPT_COST` and `SKILLCERT_PUBLIC_URL`.
+    public static func fromEnvironment(hostname: String = "127.0.0.1", port: Int = 8080,
+                                       environment: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
+        let cost = Int(environment["SKILLCERT_BCRYPT_COST"] ?? "").flatMap { (4...31).contains($0) ? $0 : nil } ?? 12
+        return AppConfig(hostname: hostname, port: port, database: DatabaseTarget(url: environment["DATABASE_URL"]),
+                         bcryptCost: cost,
+                         secureCookies: ["1", "true", "yes"].contains(environment["SKILLCERT_SECURE_COOKIES"]?.lowercased() ?? ""),
+                         publicBaseURL: environment["SKILLCERT_PUBLIC_URL"])
+    }
+}

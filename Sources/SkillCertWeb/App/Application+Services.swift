@@ -1,0 +1,123 @@
+import Foundation
+import Prometheus
+import SkillCertCore
+import SkillCertPersistence
+import Vapor
+
+extension Application {
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+    private struct TimeKey: StorageKey { typealias Value = any TimeSource }
+    private struct MetricsKey: StorageKey { typealias Value = AppMetrics }
+    private struct ThrottleKey: StorageKey { typealias Value = AddressThrottle }
+
+    /// The configuration this application was built with.
+    public var skillcertConfig: AppConfig {
+        get { storage[ConfigKey.self] ?? AppConfig(database: .sqliteMemory(identifier: "unset")) }
+        set { storage[ConfigKey.self] = newValue }
+    }
+
+    /// The clock every handler uses.
+    public var timeSource: any TimeSource {
+        get { storage[TimeKey.self] ?? SystemTimeSource() }
+        set { storage[TimeKey.self] = newValue }
+    }
+
+    var appMetrics: AppMetrics {
+        get { storage[MetricsKey.self]! }
+        set { storage[MetricsKey.self] = newValue }
+    }
+
+    var addressThrottle: AddressThrottle {
+        get { storage[ThrottleKey.self]! }
+        set { storage[ThrottleKey.self] = newValue }
+    }
+
+    /// bcrypt through Vapor's password hasher, off the event loop.
+    var passwordHasher: any PasswordHashing { VaporPasswordHasher(app: self) }
+}
+
+extension Request {
+    var time: any TimeSource { application.timeSource }
+    var config: AppConfig { application.skillcertConfig }
+}
+
+/// Hashes with the application's configured bcrypt cost on the thread pool, so sign-ins never block the event loop.
+struct VaporPasswordHasher: PasswordHashing {
+    let app: Application
+
+    func hash(_ password: String) async throws -> String {
+        try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(password).get()
+    }
+
+    func verify(_ password: String, against hash: String) async throws -> Bool {
+        try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).verify(password, created: hash).get()
+    }
+}
+
+/// The application's own Prometheus metrics, served at `/metrics`.
+final class AppMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    func request(method: String, route: String, status: UInt, seconds: Double) {
+        registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]).increment()
+        registry.makeDurationHistogram(descriptor: Self.duration, labels: [("method", method), ("route", route)],
+                                       buckets: AppMetrics.buckets).recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    func signIn(result: String) {
+        registry.makeCounter(descriptor: Self.signIns, labels: [("result", result)]).increment()
+    }
+
+    static var requests: MetricNameDescriptor { MetricNameDescriptor(namespace: "skillcert", metricName: "http_requests", unitName: "total",
+                                               helpText: "HTTP requests by method, route pattern and status") }
+    static var duration: MetricNameDescriptor { MetricNameDescriptor(namespace: "skillcert", metricName: "http_request_duration",
+                                               unitName: "seconds", helpText: "HTTP request duration by route pattern") }
+    static var signIns: MetricNameDescriptor { MetricNameDescriptor(namespace: "skillcert", metricName: "sign_ins", unitName: "total",
+                                              helpText: "Sign-in attempts by result") }
+
+    static let buckets: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                                      .seconds(2.5), .seconds(5)]
+
+    func render() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
+
+/// Counts failed sign-ins per client address in a sliding window; past the limit the address must wait.
+actor AddressThrottle {
+    private var failures: [String: [Date]] = [:]
+    private let limit: Int
+    private let window: TimeInterval
+
+    init(limit: Int, window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Seconds until the address may try again, or nil when it may try now.
+    func retryAfter(_ address: String, now: Date) -> Int? {
+        let recent = (failures[address] ?? []).filter { now.timeIntervalSince($0) < window }
+        failures[address] = recent
+        guard recent.count >= limit, let oldest = recent.first else { return nil }
+        return max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
+    }
+
+    func recordFailure(_ address: String, now: Date) {
+        failures[address, default: []].append(now)
+        if failures.count > 100_000 { failures.removeAll() }  // bound memory under an address-spraying attack
+    }
+
+    func reset(_ address: String) { failures[address] = nil }
+}
+
+extension Application {
+    /// The password hasher, for commands that create accounts outside a request.
+    public var skillcertPasswordHasher: any PasswordHashing { passwordHasher }
+}

@@ -1,0 +1,59 @@
+import Fluent
+import Foundation
+import Prometheus
+import SkillCertCore
+import SkillCertPersistence
+import Vapor
+
+extension CertificationBody: Content {}
+
+/// The composition root: wires configuration, database, middleware and routes into a Vapor application.
+public enum SkillCertApp {
+    /// Configures `app`: database (without migrating), middleware and every route.
+    public static func configure(_ app: Application, config: AppConfig, time: any TimeSource = SystemTimeSource(),
+                                 metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws {
+        app.skillcertConfig = config
+        app.timeSource = time
+        app.appMetrics = AppMetrics(registry: metrics)
+        app.addressThrottle = AddressThrottle(limit: config.addressFailureLimit, window: config.addressFailureWindow)
+        app.http.server.configuration.hostname = config.hostname
+        app.http.server.configuration.port = config.port
+        app.passwords.use(.bcrypt(cost: config.bcryptCost))
+
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        ContentConfiguration.global.use(encoder: encoder, for: .json)
+        ContentConfiguration.global.use(decoder: decoder, for: .json)
+
+        app.databases.use(try config.database.configurationFactory(), as: DatabaseID(string: "main"))
+        app.migrations.add(SkillCertMigrations.all)
+
+        // Outermost first: the log line sees the final status, errors become pages or JSON before it.
+        app.middleware = Middlewares()
+        app.middleware.use(RequestLogMiddleware())
+        app.middleware.use(ErrorMapper())
+        app.middleware.use(SessionAuthenticator())
+        app.middleware.use(CSRFProtection())
+
+        registerRoutes(app)
+    }
+
+    static func registerRoutes(_ app: Application) {
+        AuthController.register(app)
+        DashboardController.register(app)
+        UsersController.register(app)
+        SettingsController.register(app)
+        CalendarController.register(app)
+        AuditController.register(app)
+        SystemController.register(app)
+    }
+
+    /// Prepares the engine and runs pending migrations.
+    public static func migrate(_ app: Application) async throws {
+        try await DatabasePreparation.prepare(app.db)
+        try await app.autoMigrate()
+    }
+}

@@ -1,0 +1,126 @@
+import FluentKit
+import Foundation
+import SkillCertCore
+import SkillCertPersistence
+import Vapor
+
+/// The dashboard and the user's own account page.
+enum DashboardController {
+    static func register(_ r: any RoutesBuilder) {
+        r.endpoint(.GET, "dashboard", access: .signedIn, use: dashboard)
+        r.endpoint(.GET, "account", access: .signedIn, use: account)
+        r.endpoint(.POST, "account/password", access: .signedIn, use: changePassword)
+    }
+
+    /// The dashboard: the body, today's place in the working calendar, the deadlines it gives, and the
+    /// figures the user's departments watch.
+    @Sendable static func dashboard(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let body = try await BodyStore.load(on: req.db)
+        let calendar = try await CalendarStore.calendar(on: req.db)
+        let settings = try await SettingsStore.all(on: req.db)
+        let today = req.time.now().chinaLocalDate
+        var cards: [String] = []
+
+        let todayKind: String
+        if let e = calendar.exception(on: today) {
+            todayKind = e.kind == .holiday ? req.tr("节假日（\(e.name)）", "holiday (\(e.name))")
+                                           : req.tr("调休上班日", "make-up workday")
+        } else {
+            todayKind = calendar.isWorkingDay(today) ? req.tr("工作日", "working day") : req.tr("休息日", "weekend")
+        }
+        let publicity = settings[.publicityWorkingDays] ?? 5
+        let review = settings[.reviewRequestWorkingDays] ?? 10
+        cards.append("""
+            <div class="card" id="card-calendar"><div class="muted">\(req.tr("今天", "Today"))</div><div class="num">\(today)</div>
+            <div>\(esc(todayKind))</div>
+            <p class="muted">\(req.tr("若今天发布：公示 \(publicity) 个工作日至 \(calendar.addingWorkingDays(publicity, to: today))；复核申请 \(review) 个工作日至 \(calendar.addingWorkingDays(review, to: today))",
+                "Released today: publicity of \(publicity) working days ends \(calendar.addingWorkingDays(publicity, to: today)); review requests (\(review) working days) close \(calendar.addingWorkingDays(review, to: today))"))</p></div>
+            """)
+        if user.roles.contains(.administrator) {
+            let users = try await User.query(on: req.db).count()
+            let locked = try await User.query(on: req.db).filter(\.$lockedUntil > req.time.now()).count()
+            cards.append("""
+                <div class="card"><div class="muted">\(req.tr("用户账号", "Accounts"))</div><div class="num">\(users)</div>
+                <div>\(locked > 0 ? "<span class=\"badge bad\">\(req.tr("\(locked) 个账号已锁定", "\(locked) locked"))</span>" : req.tr("无锁定账号", "none locked"))</div>
+                <a href="/admin/users">\(req.tr("管理用户", "Manage users"))</a></div>
+                """)
+        }
+        if !user.roles.isDisjoint(with: Roles.auditReaders) {
+            let head = try await AuditQueries.head(on: req.db)
+            cards.append("""
+                <div class="card"><div class="muted">\(req.tr("审计日志条目", "Audit entries"))</div><div class="num">\(head.count)</div>
+                <div class="muted mono">\(esc(String(head.last?.hash.prefix(16) ?? "—")))…</div>
+                <a href="/audit/verify">\(req.tr("校验哈希链", "Verify the chain"))</a></div>
+                """)
+        }
+        let bodyHTML: String
+        if let body {
+            let sites = body.sites.map { "<li>\(esc($0.name))（\($0.code)）\(esc($0.address))</li>" }.joined()
+            bodyHTML = """
+                <div class="card" id="card-body"><div class="muted">\(req.tr("评价机构", "Certification body"))</div>
+                <strong>\(esc(body.name))</strong><div>\(req.tr(body.type.nameZH, body.type.nameEN)) · \(req.tr("机构代码", "code")) \(body.code) · \(req.tr("省份", "province")) \(body.provinceCode)</div>
+                <ul>\(sites)</ul></div>
+                """
+        } else {
+            bodyHTML = "<div class=\"alert alert-error\">\(req.tr("尚未填写评价机构信息，证书编号等功能需要它。", "The certification body is not set up yet; certificate numbers need it."))\(Layout.allowed("/settings/body", req: req) ? " <a href=\"/settings/body\">\(req.tr("去填写", "Set it up"))</a>" : "")</div>"
+        }
+        let roles = user.roles.sorted().map { "<span class=\"badge\">\(esc(req.tr($0.nameZH, $0.nameEN)))</span>" }.joined()
+        let content = """
+            <p>\(req.tr("您好，\(esc(user.displayName))。您的角色：", "Hello, \(esc(user.displayName)). Your roles: "))\(roles)</p>
+            \(bodyHTML)
+            <div class="cards">\(cards.joined())</div>
+            """
+        return Layout.page(req, title: req.tr("工作台", "Dashboard"), content)
+    }
+
+    struct PasswordForm: Content {
+        var currentPassword: String?
+        var newPassword: String?
+        var confirmPassword: String?
+    }
+
+    /// The user's own account: roles and a password change form.
+    @Sendable static func account(req: Request) async throws -> Response {
+        accountPage(req, errors: [])
+    }
+
+    static func accountPage(_ req: Request, errors: [FieldError], status: HTTPResponseStatus = .ok) -> Response {
+        let user = req.signedIn
+        let roles = (user?.roles ?? []).sorted().map { "<span class=\"badge\">\(esc(req.tr($0.nameZH, $0.nameEN)))</span>" }.joined()
+        let content = """
+            \(H.notice(req))
+            <p>\(req.tr("用户名", "Username"))：<strong>\(esc(user?.username ?? ""))</strong> \(roles)</p>
+            <h2>\(req.tr("修改密码", "Change password"))</h2>
+            \(H.errorSummary(errors, req: req))
+            <form method="post" action="/account/password">\(H.csrf(req))
+            \(H.field(req.tr("当前密码", "Current password"), name: "currentPassword", type: "password", required: true, errors: errors, req: req, attrs: "autocomplete=\"current-password\""))
+            \(H.field(req.tr("新密码", "New password"), name: "newPassword", type: "password", required: true, errors: errors, req: req, attrs: "autocomplete=\"new-password\"", hint: req.tr("至少 \(PasswordPolicy.minimumLength) 位，包含字母、数字、符号中的两类", "at least \(PasswordPolicy.minimumLength) characters mixing two of letters, digits, symbols")))
+            \(H.field(req.tr("确认新密码", "Confirm new password"), name: "confirmPassword", type: "password", required: true, errors: errors, req: req, attrs: "autocomplete=\"new-password\""))
+            <div class="actions"><button type="submit">\(req.tr("修改密码", "Change password"))</button></div></form>
+            """
+        let response = Layout.page(req, title: req.tr("我的账号", "My account"), content)
+        response.status = status
+        return response
+    }
+
+    /// Changes the user's own password after checking the current one; other sessions end.
+    @Sendable static func changePassword(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let form = try req.content.decode(PasswordForm.self)
+        guard form.newPassword == form.confirmPassword else {
+            return accountPage(req, errors: [FieldError(code: "mismatch", field: "confirmPassword",
+                                                        zh: "两次输入的新密码不一致", en: "the new passwords differ")],
+                               status: .unprocessableEntity)
+        }
+        do {
+            try await Accounts.setPassword(userID: user.id, newPassword: form.newPassword ?? "",
+                                           currentPassword: form.currentPassword ?? "", reason: nil,
+                                           hasher: req.application.passwordHasher, on: req.db, actor: user.actor,
+                                           time: req.time)
+        } catch let failure as ValidationFailure {
+            return accountPage(req, errors: failure.errors, status: .unprocessableEntity)
+        }
+        return req.redirect(to: "/login?next=/account")
+    }
+}
