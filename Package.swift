@@ -111,13 +111,14 @@ let package = Package(
         ),
         .testTarget(
             name: "SkillCertDocumentsTests",
-            dependencies: ["SkillCertDocuments"],
+            dependencies: ["SkillCertDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SkillCertWebTests",
             dependencies: [
-                "SkillCertWeb", "SkillCertTestSupport",
+                "SkillCertWeb", "SkillCertTestSupport", "SkillCertDocuments",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "VaporTesting", package: "vapor"),
             ],
             swiftSettings: swiftSettings

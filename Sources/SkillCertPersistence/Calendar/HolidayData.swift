@@ -60,8 +60,12 @@ public enum HolidayData {
         return out.sorted { $0.date < $1.date }
     }
 
-    /// GB/T 2260 province codes and names, from `Resources/provinces-cn.yaml`.
-    public static func provinces() -> [(code: String, name: String)] {
+    /// GB/T 2260 province codes and names, from `Resources/provinces-cn.yaml` (read once).
+    public static func provinces() -> [(code: String, name: String)] { provinceList }
+
+    private static let provinceList: [(code: String, name: String)] = loadProvinces()
+
+    private static func loadProvinces() -> [(code: String, name: String)] {
         guard let text = try? resourceText("provinces-cn", ext: "yaml"),
               let map = try? Yams.load(yaml: text) as? [AnyHashable: Any] else { return [] }
         return map.compactMap { k, v in

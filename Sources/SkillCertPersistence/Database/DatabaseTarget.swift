@@ -48,7 +48,7 @@ public enum DatabaseTarget: Sendable, Equatable {
     }
 
     /// The Fluent configuration for this target. Creates the SQLite file's folder when needed.
-    public func configurationFactory() throws -> DatabaseConfigurationFactory {
+    public func configurationFactory(maxConnectionsPerEventLoop: Int = 4) throws -> DatabaseConfigurationFactory {
         switch self {
         case .sqliteFile(let path):
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -59,7 +59,8 @@ public enum DatabaseTarget: Sendable, Equatable {
         case .postgres(let url):
             var config = try SQLPostgresConfiguration(url: url)
             config.searchPath = ["public"]
-            return .postgres(configuration: config, sqlLogLevel: .debug)
+            return .postgres(configuration: config, maxConnectionsPerEventLoop: maxConnectionsPerEventLoop,
+                             sqlLogLevel: .debug)
         }
     }
 }

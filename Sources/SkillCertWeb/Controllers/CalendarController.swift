@@ -64,7 +64,8 @@ enum CalendarController {
         var months = ""
         for m in 1...12 {
             guard let first = LocalDate(year: year, month: m, day: 1) else { continue }
-            var cells = ["一", "二", "三", "四", "五", "六", "日"].map { "<div class=\"wk\">\(req.lang == .zh ? $0 : "")</div>" }.joined()
+            let heads = req.lang == .zh ? ["一", "二", "三", "四", "五", "六", "日"] : ["M", "T", "W", "T", "F", "S", "S"]
+            var cells = heads.map { "<div class=\"wk\">\($0)</div>" }.joined()
             cells += String(repeating: "<div></div>", count: first.weekday - 1)
             for d in 1...LocalDate.daysIn(month: m, year: year) {
                 let date = first.adding(days: d - 1)

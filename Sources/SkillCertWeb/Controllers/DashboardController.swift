@@ -56,10 +56,11 @@ enum DashboardController {
         }
         let bodyHTML: String
         if let body {
+            let province = HolidayData.provinces().first { $0.code == body.provinceCode }?.name ?? body.provinceCode
             let sites = body.sites.map { "<li>\(esc($0.name))（\($0.code)）\(esc($0.address))</li>" }.joined()
             bodyHTML = """
                 <div class="card" id="card-body"><div class="muted">\(req.tr("评价机构", "Certification body"))</div>
-                <strong>\(esc(body.name))</strong><div>\(req.tr(body.type.nameZH, body.type.nameEN)) · \(req.tr("机构代码", "code")) \(body.code) · \(req.tr("省份", "province")) \(body.provinceCode)</div>
+                <strong>\(esc(body.name))</strong><div>\(req.tr(body.type.nameZH, body.type.nameEN)) · \(req.tr("机构代码", "code")) \(body.code) · \(req.tr("省份", "province")) \(body.provinceCode) \(esc(province))</div>
                 <ul>\(sites)</ul></div>
                 """
         } else {

@@ -1,0 +1,40 @@
+# SkillCert — two commands: `make run` and `make test`.
+SHELL := /bin/bash
+BIN := .build/debug/skillcert
+PORT ?= 8080
+VENV := .venv
+
+.PHONY: deps build run test test-swift test-postgres test-browser bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	swift build
+
+## Build, migrate, load the demo data and serve on http://127.0.0.1:$(PORT) with SQLite.
+run: build
+	$(BIN) migrate
+	$(BIN) demo
+	@echo ""
+	@echo "  SkillCert: open http://127.0.0.1:$(PORT)/ and sign in as admin / SkillCert-2026!"
+	@echo "  (sample data; department accounts are listed above)"
+	@echo ""
+	$(BIN) serve --hostname 127.0.0.1 --port $(PORT)
+
+## Every test: Swift suites on SQLite, persistence and HTTP suites again on PostgreSQL, then the browser tests.
+test: deps
+	swift build --build-tests
+	$(MAKE) --no-print-directory test-swift test-postgres test-browser
+
+test-swift:
+	swift test --skip-build
+
+test-postgres:
+	bash scripts/with-postgres.sh swift test --skip-build --filter 'SkillCertPersistenceTests|SkillCertWebTests'
+
+test-browser:
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/browser
+
+clean:
+	rm -rf .build data

@@ -1,0 +1,102 @@
+import FluentKit
+import Foundation
+import SkillCertCore
+import SkillCertTestSupport
+import Testing
+@testable import SkillCertPersistence
+
+/// Runs the real `skillcert` binary against this test's database, and tampers with the audit table from outside
+/// the application with the engine's own command-line client (sqlite3 or psql).
+@Suite("Command line against the database")
+struct CommandLineTests {
+    /// A test application whose database another process can open: a SQLite file, or the test's PostgreSQL database.
+    static func withFileBackedApp(_ body: (TestApp, String) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestApp.with(configure: { config in
+            if !config.database.isPostgres {
+                config.database = .sqliteFile(path: folder.appendingPathComponent("test.sqlite").path)
+            }
+        }) { t in
+            try await body(t, try #require(t.databaseURL))
+        }
+    }
+
+    @Test("`skillcert audit verify` passes, then fails naming the entry altered behind the application's back")
+    func tamperDetected() async throws {
+        try await Self.withFileBackedApp { t, url in
+            // setup: a few audited changes
+            for name in ["alpha", "bravo", "charlie"] {
+                try await t.createUser(name, roles: [.examAffairs])
+            }
+            let env = ["DATABASE_URL": url]
+            let ok = try Repository.run(Repository.binary, ["audit", "verify"], environment: env)
+            #expect(ok.status == 0, "\(ok.output)")
+            #expect(ok.output.contains("audit chain OK: 3 entries"))
+
+            // MUT: drop the guard and edit entry #2 with the engine's own client
+            if t.target.isPostgres {
+                let psql = try #require(Repository.tool("psql"), "psql is needed")
+                let r = try Repository.run(psql, [url, "-v", "ON_ERROR_STOP=1", "-c",
+                                                 "DROP TRIGGER audit_entries_no_update_delete ON audit_entries; UPDATE audit_entries SET details = 'roles: +administrator' WHERE id = 2"])
+                #expect(r.status == 0, "\(r.output)")
+            } else {
+                let sqlite3 = try #require(Repository.tool("sqlite3"), "sqlite3 is needed")
+                let r = try Repository.run(sqlite3, [url, "DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET details = 'roles: +administrator' WHERE id = 2;"])
+                #expect(r.status == 0, "\(r.output)")
+            }
+
+            // validate
+            let broken = try Repository.run(Repository.binary, ["audit", "verify"], environment: env)
+            #expect(broken.status == 1)
+            #expect(broken.output.contains("BROKEN at entry #2"), "\(broken.output)")
+        }
+    }
+
+    @Test("`skillcert admin create` reads the password from standard input and is audited")
+    func adminCreate() async throws {
+        try await Self.withFileBackedApp { t, url in
+            let env = ["DATABASE_URL": url, "SKILLCERT_BCRYPT_COST": "4"]
+            let weak = try Repository.run(Repository.binary, ["admin", "create", "--username", "root2"],
+                                          environment: env, input: "short\n")
+            #expect(weak.status == 2)
+            #expect(weak.output.contains("password"))
+
+            let ok = try Repository.run(Repository.binary, ["admin", "create", "--username", "root2", "--name", "第二管理员"],
+                                        environment: env, input: "Second-Admin-77\n")
+            #expect(ok.status == 0, "\(ok.output)")
+
+            let user = try #require(try await User.query(on: t.db).filter(\.$username == "root2").with(\.$roleAssignments).first())
+            #expect(user.roles == [.administrator])
+            #expect(user.displayName == "第二管理员")
+            let entry = try await AuditEntry.query(on: t.db).filter(\.$action == "user.create")
+                .filter(\.$targetID == user.id?.uuidString).first()
+            #expect(entry?.actorName == "cli")
+
+            let signIn = try await Accounts.signIn(username: "root2", password: "Second-Admin-77",
+                                                   lockout: .init(maxFailures: 5, lockFor: 60),
+                                                   hasher: t.app.skillcertPasswordHasher, on: t.db, time: t.time)
+            guard case .success = signIn else { Issue.record("sign-in failed: \(signIn)"); return }
+        }
+    }
+
+    @Test("`skillcert demo` loads sample data once and the audit chain of it verifies")
+    func demo() async throws {
+        try await Self.withFileBackedApp { t, url in
+            let env = ["DATABASE_URL": url, "SKILLCERT_BCRYPT_COST": "4"]
+            let first = try Repository.run(Repository.binary, ["demo"], environment: env)
+            #expect(first.status == 0, "\(first.output)")
+            #expect(first.output.contains("admin / "))
+            let second = try Repository.run(Repository.binary, ["demo"], environment: env)
+            #expect(second.status == 0)
+            #expect(second.output.contains("already existed"))
+            #expect(try await User.query(on: t.db).count() == 1 + DemoData.accounts.count)
+            let body = try await BodyStore.load(on: t.db)
+            #expect(body?.sites.count == 2)
+            #expect(body?.name.contains("示例") == true)
+            let verify = try Repository.run(Repository.binary, ["audit", "verify"], environment: env)
+            #expect(verify.status == 0)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+"""Fixtures for the browser tests: a SkillCert server with demo data, and headless Chromium."""
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("SKILLCERT_BIN", ROOT / ".build" / "debug" / "skillcert"))
+SCREENSHOTS = Path(os.environ.get("SKILLCERT_SCREENSHOTS", ROOT / ".build" / "screenshots"))
+ADMIN_PASSWORD = "Browser-Test-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    """Starts `skillcert serve` on a fresh SQLite database loaded with the demo data."""
+    folder = tempfile.mkdtemp(prefix="skillcert-browser-")
+    env = dict(os.environ, DATABASE_URL=os.path.join(folder, "browser.sqlite"), SKILLCERT_BCRYPT_COST="4")
+    subprocess.run([str(BINARY), "demo", "--admin-password", ADMIN_PASSWORD], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    port = free_port()
+    log = open(os.path.join(folder, "server.log"), "w")
+    proc = subprocess.Popen([str(BINARY), "serve", "--port", str(port), "--log-level", "warning"], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/readyz", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("server did not start: " + open(os.path.join(folder, "server.log")).read())
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium at a laptop's screen size."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,900",
+                "--lang=zh-CN"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def screenshot(driver, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
