@@ -31,26 +31,28 @@ struct CommandLineTests {
                 try await t.createUser(name, roles: [.examAffairs])
             }
             let env = ["DATABASE_URL": url]
+            let total = try await AuditEntry.query(on: t.db).count()
+            let target = try #require(try await AuditEntry.query(on: t.db).filter(\.$action == "user.create").sort(\.$id).all().dropFirst().first?.id)
             let ok = try Repository.run(Repository.binary, ["audit", "verify"], environment: env)
             #expect(ok.status == 0, "\(ok.output)")
-            #expect(ok.output.contains("audit chain OK: 3 entries"))
+            #expect(ok.output.contains("audit chain OK: \(total) entries"))
 
             // MUT: drop the guard and edit entry #2 with the engine's own client
             if t.target.isPostgres {
                 let psql = try #require(Repository.tool("psql"), "psql is needed")
                 let r = try Repository.run(psql, [url, "-v", "ON_ERROR_STOP=1", "-c",
-                                                 "DROP TRIGGER audit_entries_no_update_delete ON audit_entries; UPDATE audit_entries SET details = 'roles: +administrator' WHERE id = 2"])
+                                                 "DROP TRIGGER audit_entries_no_update_delete ON audit_entries; UPDATE audit_entries SET details = 'roles: +administrator' WHERE id = \(target)"])
                 #expect(r.status == 0, "\(r.output)")
             } else {
                 let sqlite3 = try #require(Repository.tool("sqlite3"), "sqlite3 is needed")
-                let r = try Repository.run(sqlite3, [url, "DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET details = 'roles: +administrator' WHERE id = 2;"])
+                let r = try Repository.run(sqlite3, [url, "DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET details = 'roles: +administrator' WHERE id = \(target);"])
                 #expect(r.status == 0, "\(r.output)")
             }
 
             // validate
             let broken = try Repository.run(Repository.binary, ["audit", "verify"], environment: env)
             #expect(broken.status == 1)
-            #expect(broken.output.contains("BROKEN at entry #2"), "\(broken.output)")
+            #expect(broken.output.contains("BROKEN at entry #\(target)"), "\(broken.output)")
         }
     }
 
@@ -98,5 +100,43 @@ struct CommandLineTests {
             let verify = try Repository.run(Repository.binary, ["audit", "verify"], environment: env)
             #expect(verify.status == 0)
         }
+    }
+}
+
+@Suite("Eligibility on the command line")
+struct EligibilityCommandLineTests {
+    static let failing = """
+        {"asOf": "2026-11-27", "work": [{"relation": "same", "from": "2016-07-01", "to": null}],
+         "certificates": [{"kind": "skill-level", "relation": "same", "level": 4, "issuedOn": "2023-09-30"}]}
+        """
+
+    func run(_ profile: String, level: String = "3", edition: String = "2018") throws -> (status: Int32, output: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-elig-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("profile.json")
+        try profile.write(to: file, atomically: true, encoding: .utf8)
+        return try Repository.run(Repository.binary, ["eligibility", "check", "--occupation", "6-31-01-03", "--edition", edition,
+                                                      "--level", level, file.path],
+                                  environment: ["DATABASE_URL": folder.appendingPathComponent("db.sqlite").path])
+    }
+
+    @Test("prints the Chinese explanation; exits 0 eligible, 1 not eligible, 2 bad input naming the path")
+    func exitCodes() throws {
+        let no = try run(Self.failing)
+        #expect(no.status == 1)
+        #expect(no.output.contains("结论：不符合 电工 三级/高级工 申报条件"))
+        #expect(no.output.contains("四级证书后本职业工作年限：37 / 60 个月"))
+        let yes = try run(Self.failing, level: "4")
+        #expect(yes.status == 0)
+        #expect(yes.output.contains("结论：符合 电工 四级/中级工 申报条件（第 2 条"))
+        let bad = try run(Self.failing.replacingOccurrences(of: "2023-09-30", with: "2023-09-31"))
+        #expect(bad.status == 2)
+        #expect(bad.output.contains("certificates[0].issuedOn"))
+        let noEdition = try run(Self.failing, edition: "1999")
+        #expect(noEdition.status == 2)
+        #expect(noEdition.output.contains("edition"))
+        let notJSON = try run("{not json")
+        #expect(notJSON.status == 2)
     }
 }

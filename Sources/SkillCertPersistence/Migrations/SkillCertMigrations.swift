@@ -13,6 +13,8 @@ public enum SkillCertMigrations {
             CreateAuditAppendOnlyTriggers(),
             CreateCalendarDays(),
             SeedHolidayCalendar(),
+            CreateStandards(),
+            SeedShippedStandards(),
         ]
     }
 }

@@ -94,6 +94,7 @@ enum OpenAPIDocument {
     static var date: [String: Any] { ["type": "string", "format": "date"] }
     static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
     static func array(_ items: [String: Any]) -> [String: Any] { ["type": "array", "items": items] }
+    static var relation: [String: Any] { ["type": "string", "enum": ["same", "related", "other"]] }
     static var roleNames: [String: Any] { ["type": "string", "enum": Role.allCases.map(\.rawValue)] }
 
     static var schemas: [String: Any] {
@@ -146,6 +147,43 @@ enum OpenAPIDocument {
                                             "previousHash", "hash"]),
             "AuditPage": object(["items": array(ref("AuditEntry")), "total": integer, "page": integer,
                                  "perPage": integer], required: ["items", "total", "page", "perPage"]),
+            "ApplicantProfile": ["type": "object", "additionalProperties": false, "properties": [
+                "asOf": date, "birthDate": ["type": ["string", "null"], "format": "date"],
+                "apprenticeshipCompleted": ["type": "boolean"], "intendsToWork": ["type": "boolean"],
+                "work": array(object(["relation": relation, "from": date, "to": ["type": ["string", "null"], "format": "date"]],
+                                     required: ["relation", "from"])),
+                "certificates": array(object(["kind": ["type": "string", "enum": ["skill-level", "qualification"]],
+                                              "relation": relation, "level": integer, "issuedOn": date,
+                                              "number": nullableString], required: ["relation", "level", "issuedOn"])),
+                "education": array(object(["type": ["type": "string", "enum": SchoolType.allCases.map(\.rawValue)],
+                                           "majorRelation": relation,
+                                           "status": ["type": "string", "enum": ["graduated", "final-year", "enrolled"]],
+                                           "assessed": ["type": "boolean"],
+                                           "graduatedOn": ["type": ["string", "null"], "format": "date"]],
+                                          required: ["type", "majorRelation", "status"])),
+                "titles": array(object(["grade": ["type": "string", "enum": ["junior", "intermediate", "senior"]],
+                                        "relation": relation, "obtainedOn": date], required: ["grade", "relation", "obtainedOn"])),
+            ]],
+            "EligibilityCheckRequest": object(["occupationCode": string, "edition": string, "level": integer,
+                                               "profile": ref("ApplicantProfile")],
+                                              required: ["occupationCode", "edition", "level", "profile"]),
+            "EligibilityDecision": object([
+                "eligible": ["type": "boolean"], "matchedAlternative": ["type": ["integer", "null"]],
+                "explanation": string,
+                "alternatives": array(object(["index": integer, "description": string, "satisfied": ["type": "boolean"],
+                                              "unmet": array(object(["condition": string, "required": string, "actual": string],
+                                                                    required: ["condition", "required", "actual"]))],
+                                             required: ["index", "description", "satisfied", "unmet"])),
+            ], required: ["eligible", "matchedAlternative", "alternatives", "explanation"]),
+            "StandardList": array(object(["id": ["type": "string", "format": "uuid"], "occupationCode": string,
+                                          "occupationName": string, "classificationEdition": string, "edition": string,
+                                          "documentNumber": string,
+                                          "status": ["type": "string", "enum": ["draft", "in-use", "superseded"]],
+                                          "levels": array(integer)],
+                                         required: ["id", "occupationCode", "occupationName", "classificationEdition",
+                                                    "edition", "documentNumber", "status", "levels"])),
+            "StandardDocument": ["type": "object", "description": "The standard document of docs/formats/standard.md, as JSON",
+                                 "required": ["schemaVersion", "occupation", "edition", "levels"]],
             "AuditVerification": object(["ok": ["type": "boolean"], "checked": integer, "brokenAt": integer,
                                          "problem": string], required: ["ok", "checked"]),
         ]

@@ -48,6 +48,8 @@ public enum SkillCertApp {
         SettingsController.register(app)
         CalendarController.register(app)
         AuditController.register(app)
+        StandardsController.register(app)
+        EligibilityController.register(app)
         SystemController.register(app)
     }
 

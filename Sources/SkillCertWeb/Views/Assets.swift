@@ -19,7 +19,7 @@ enum Assets {
     button.secondary,.button.secondary{background:#fff;color:var(--brand2);border:1px solid var(--brand2)}button.link{background:none;color:#fff;padding:0;text-decoration:underline}
     form.inline{display:inline}.req{color:var(--brand)}.field-error{color:var(--brand);margin:.2rem 0}.has-error input,.has-error select{border-color:var(--brand)}
     .hint{color:var(--muted);font-size:.85rem;margin:.2rem 0}.alert{padding:.7rem 1rem;border-radius:4px;margin:1rem 0}.alert-error{background:#fdecea;border:1px solid #f5b5ae}
-    .alert-ok{background:#e6f4ea;border:1px solid #a8d5b5}.badge{display:inline-block;padding:0 .5rem;border-radius:10px;font-size:.8rem;background:#eef2f7;margin:0 .2rem .2rem 0}
+    .alert-ok{background:#e6f4ea;border:1px solid #a8d5b5}.badge{display:inline-block;padding:0 .5rem;border-radius:10px;font-size:.8rem;background:#eef2f7;margin:0 .2rem .2rem 0;white-space:nowrap}
     .badge.ok{background:#e6f4ea;color:var(--ok)}.badge.bad{background:#fdecea;color:var(--brand)}.pager{display:flex;gap:1rem;margin:.8rem 0;align-items:center}
     .filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end;background:#fff;border:1px solid var(--line);padding:.6rem;margin-bottom:.8rem}
     .filters input,.filters select{min-width:10rem}.actions{display:flex;gap:.6rem;flex-wrap:wrap;margin:.8rem 0}
@@ -27,6 +27,8 @@ enum Assets {
     .error-page main{max-width:640px;margin:4rem auto;background:#fff;padding:2rem;border-radius:8px}.status{font-size:3rem;color:var(--brand);margin:0}
     .cal{display:grid;grid-template-columns:repeat(7,1fr);gap:2px;font-size:.8rem}.cal div{background:#fff;padding:.2rem;text-align:center}
     .cal .off{background:#fdecea;color:var(--brand2)}.cal .work{background:#e6f4ea}.cal .wk{color:var(--muted)}.months{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:1rem}
+    pre.explanation{white-space:pre-wrap;font:inherit;margin:.5rem 0 0}table.elements th{background:#f3f5f8}h3{font-size:1rem;margin-top:1.2rem}
+    input.bad{border-color:var(--brand)}table.form-grid input,table.form-grid select{min-width:8rem}details{margin:1rem 0}summary{cursor:pointer;font-weight:600}
     code,.mono{font-family:"Noto Sans Mono",monospace;font-size:.85rem;word-break:break-all}
     @media (max-width:800px){.shell{display:block}nav.side{width:auto;border-right:0}main{padding:1rem}}
     @media print{header.top,nav.side,footer,.actions,.filters,.pager{display:none}main{padding:0}}

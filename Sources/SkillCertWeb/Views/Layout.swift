@@ -20,6 +20,10 @@ enum Layout {
         NavGroup(zh: "工作台", en: "Home", items: [
             NavItem(path: "/dashboard", zh: "工作台", en: "Dashboard"),
         ]),
+        NavGroup(zh: "标准与申报条件", en: "Standards & eligibility", items: [
+            NavItem(path: "/standards", zh: "职业技能标准", en: "Occupational standards"),
+            NavItem(path: "/eligibility", zh: "申报条件判定", en: "Eligibility check"),
+        ]),
         NavGroup(zh: "统筹与系统设置", en: "Coordination & settings", items: [
             NavItem(path: "/settings/body", zh: "机构信息", en: "Certification body"),
             NavItem(path: "/settings/calendar", zh: "工作日历", en: "Working calendar"),
