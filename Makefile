@@ -14,6 +14,7 @@ build: deps
 
 ## Build, migrate, load the demo data and serve on http://127.0.0.1:$(PORT) with SQLite.
 run: build
+	$(BIN) keys generate
 	$(BIN) migrate
 	$(BIN) demo
 	@echo ""

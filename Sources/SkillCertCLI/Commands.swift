@@ -177,3 +177,29 @@ struct CalendarCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "The content-encryption key.",
+                                                    subcommands: [Generate.self])
+
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the key that encrypts item content (SKILLCERT_CONTENT_KEY_FILE, default data/content.key) if it does not exist.")
+
+        func run() async throws {
+            let path = ProcessInfo.processInfo.environment["SKILLCERT_CONTENT_KEY_FILE"] ?? AppConfig.defaultContentKeyFile
+            if FileManager.default.fileExists(atPath: path) {
+                print("content key exists: \(path) (left unchanged)")
+                return
+            }
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: path, contents: Data((ContentSealer.newKeyBase64() + "\n").utf8),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                eprint("error: cannot write \(path)")
+                throw ExitCode(1)
+            }
+            print("content key created: \(path) — keep it out of the database backups' reach and back it up separately")
+        }
+    }
+}

@@ -85,7 +85,7 @@ public final class TestApp: Sendable {
         let app = try await Application.make(.testing)
         app.logger.logLevel = .error
         let time = ManualTimeSource(start)
-        var config = AppConfig(database: target, bcryptCost: 4)
+        var config = AppConfig(database: target, bcryptCost: 4, contentKeyBase64: TestApp.contentKey)
         configure(&config)
         do {
             try SkillCertApp.configure(app, config: config, time: time)
@@ -128,6 +128,9 @@ public final class TestApp: Sendable {
     }
 
     public static let password = "Test-Password-42"
+
+    /// The content key of every test application.
+    public static let contentKey = ContentSealer.newKeyBase64()
 
     /// A client for this application.
     public func client() throws -> TestClient { TestClient(tester: try app.testing()) }

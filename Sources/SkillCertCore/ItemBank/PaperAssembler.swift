@@ -46,6 +46,12 @@ public enum AssemblyError: Error, Equatable, Sendable {
         public var needed: Int
         public var available: Int
         public var short: Int { needed - available }
+
+        public init(cell: CellKey, needed: Int, available: Int) {
+            self.cell = cell
+            self.needed = needed
+            self.available = available
+        }
     }
 
     public var messageZH: String {

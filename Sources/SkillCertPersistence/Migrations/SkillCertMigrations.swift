@@ -15,6 +15,7 @@ public enum SkillCertMigrations {
             SeedHolidayCalendar(),
             CreateStandards(),
             SeedShippedStandards(),
+            CreateItemBank(),
         ]
     }
 }

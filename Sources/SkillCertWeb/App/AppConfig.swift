@@ -15,10 +15,16 @@ public struct AppConfig: Sendable {
     public var addressFailureWindow: TimeInterval
     /// The base URL people reach the service at (for links in documents).
     public var publicBaseURL: String
+    /// The key that encrypts item content and paper keys: a file holding 32 random bytes in base64, kept outside the
+    /// database (`SKILLCERT_CONTENT_KEY_FILE`, default `data/content.key`; `skillcert keys generate` creates it).
+    public var contentKeyFile: String
+    /// A key given directly (tests); wins over the file.
+    public var contentKeyBase64: String?
 
     public init(hostname: String = "127.0.0.1", port: Int = 8080, database: DatabaseTarget,
                 bcryptCost: Int = 12, secureCookies: Bool = false, addressFailureLimit: Int = 30,
-                addressFailureWindow: TimeInterval = 600, publicBaseURL: String? = nil) {
+                addressFailureWindow: TimeInterval = 600, publicBaseURL: String? = nil,
+                contentKeyFile: String = AppConfig.defaultContentKeyFile, contentKeyBase64: String? = nil) {
         self.hostname = hostname
         self.port = port
         self.database = database
@@ -27,7 +33,11 @@ public struct AppConfig: Sendable {
         self.addressFailureLimit = addressFailureLimit
         self.addressFailureWindow = addressFailureWindow
         self.publicBaseURL = publicBaseURL ?? "http://\(hostname):\(port)"
+        self.contentKeyFile = contentKeyFile
+        self.contentKeyBase64 = contentKeyBase64
     }
+
+    public static let defaultContentKeyFile = "data/content.key"
 
     /// Reads `DATABASE_URL`, `SKILLCERT_SECURE_COOKIES`, `SKILLCERT_BCRYPT_COST` and `SKILLCERT_PUBLIC_URL`.
     public static func fromEnvironment(hostname: String = "127.0.0.1", port: Int = 8080,
@@ -36,6 +46,7 @@ public struct AppConfig: Sendable {
         return AppConfig(hostname: hostname, port: port, database: DatabaseTarget(url: environment["DATABASE_URL"]),
                          bcryptCost: cost,
                          secureCookies: ["1", "true", "yes"].contains(environment["SKILLCERT_SECURE_COOKIES"]?.lowercased() ?? ""),
-                         publicBaseURL: environment["SKILLCERT_PUBLIC_URL"])
+                         publicBaseURL: environment["SKILLCERT_PUBLIC_URL"],
+                         contentKeyFile: environment["SKILLCERT_CONTENT_KEY_FILE"] ?? defaultContentKeyFile)
     }
 }

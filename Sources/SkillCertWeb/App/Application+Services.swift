@@ -9,6 +9,13 @@ extension Application {
     private struct TimeKey: StorageKey { typealias Value = any TimeSource }
     private struct MetricsKey: StorageKey { typealias Value = AppMetrics }
     private struct ThrottleKey: StorageKey { typealias Value = AddressThrottle }
+    private struct SealerKey: StorageKey { typealias Value = ContentSealer }
+
+    /// The installation's content key, or nil when none is configured (item and paper routes then say so).
+    public var contentSealer: ContentSealer? {
+        get { storage[SealerKey.self] }
+        set { storage[SealerKey.self] = newValue }
+    }
 
     /// The configuration this application was built with.
     public var skillcertConfig: AppConfig {
@@ -37,6 +44,16 @@ extension Application {
 }
 
 extension Request {
+    /// The content key, or a 503 that says how to create one.
+    func sealer() throws -> ContentSealer {
+        guard let sealer = application.contentSealer else {
+            throw WebError(.serviceUnavailable, code: "no_content_key",
+                           zh: "未配置试题加密密钥：请运行 skillcert keys generate 后重启服务",
+                           en: "no content key configured: run `skillcert keys generate` and restart")
+        }
+        return sealer
+    }
+
     var time: any TimeSource { application.timeSource }
     var config: AppConfig { application.skillcertConfig }
 }

@@ -19,6 +19,7 @@ public enum SkillCertApp {
         app.http.server.configuration.hostname = config.hostname
         app.http.server.configuration.port = config.port
         app.passwords.use(.bcrypt(cost: config.bcryptCost))
+        app.contentSealer = try loadContentKey(config)
 
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
@@ -50,7 +51,20 @@ public enum SkillCertApp {
         AuditController.register(app)
         StandardsController.register(app)
         EligibilityController.register(app)
+        ItemsController.register(app)
+        PapersController.register(app)
         SystemController.register(app)
+    }
+
+    /// Reads the content key: given directly, or from its file; nil when the file does not exist yet.
+    static func loadContentKey(_ config: AppConfig) throws -> ContentSealer? {
+        if let inline = config.contentKeyBase64 { return ContentSealer(base64: inline) }
+        guard let text = try? String(contentsOfFile: config.contentKeyFile, encoding: .utf8) else { return nil }
+        guard let sealer = ContentSealer(base64: text) else {
+            throw WebError(.internalServerError, code: "bad_content_key", zh: "试题加密密钥文件无效：\(config.contentKeyFile)",
+                           en: "the content key file \(config.contentKeyFile) does not hold a base64 32-byte key")
+        }
+        return sealer
     }
 
     /// Prepares the engine and runs pending migrations.

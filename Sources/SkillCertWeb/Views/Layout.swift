@@ -24,6 +24,10 @@ enum Layout {
             NavItem(path: "/standards", zh: "职业技能标准", en: "Occupational standards"),
             NavItem(path: "/eligibility", zh: "申报条件判定", en: "Eligibility check"),
         ]),
+        NavGroup(zh: "命题与考评", en: "Items & examiners", items: [
+            NavItem(path: "/items", zh: "题库", en: "Item bank"),
+            NavItem(path: "/papers", zh: "组卷与试卷", en: "Papers"),
+        ]),
         NavGroup(zh: "统筹与系统设置", en: "Coordination & settings", items: [
             NavItem(path: "/settings/body", zh: "机构信息", en: "Certification body"),
             NavItem(path: "/settings/calendar", zh: "工作日历", en: "Working calendar"),

@@ -1,0 +1,43 @@
+import Crypto
+import Foundation
+
+/// Encrypts confidential content (item text, sealed papers) with AES-GCM. The associated data binds each ciphertext
+/// to the record it belongs to, so a ciphertext copied onto another row does not decrypt.
+public struct ContentSealer: Sendable {
+    private let key: SymmetricKey
+
+    public init(key: SymmetricKey) { self.key = key }
+
+    /// Reads a key: 32 bytes, base64-encoded.
+    public init?(base64: String) {
+        guard let data = Data(base64Encoded: base64.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 else {
+            return nil
+        }
+        key = SymmetricKey(data: data)
+    }
+
+    /// A fresh random key, base64-encoded.
+    public static func newKeyBase64() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+    }
+
+    public func seal(_ plaintext: Data, context: String) throws -> String {
+        try AES.GCM.seal(plaintext, using: key, authenticating: Data(context.utf8)).combined!.base64EncodedString()
+    }
+
+    public func open(_ sealed: String, context: String) throws -> Data {
+        guard let data = Data(base64Encoded: sealed) else { throw SealError.malformed }
+        return try AES.GCM.open(try AES.GCM.SealedBox(combined: data), using: key, authenticating: Data(context.utf8))
+    }
+
+    /// Seals a value as JSON.
+    public func seal<T: Encodable>(json value: T, context: String) throws -> String {
+        try seal(try JSONEncoder().encode(value), context: context)
+    }
+
+    public func open<T: Decodable>(_ type: T.Type, from sealed: String, context: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: try open(sealed, context: context))
+    }
+
+    public enum SealError: Error { case malformed }
+}
