@@ -179,7 +179,7 @@ public final class TestClient: @unchecked Sendable {
 
     /// Sends a request; `body` with its content type.
     public func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String? = nil,
-                     headers extra: HTTPHeaders = [:]) async throws -> TestResponse {
+                     headers extra: HTTPHeaders = [:], rawBody: Data? = nil) async throws -> TestResponse {
         var headers = extra
         let jar = lock.withLock { cookies }
         if !jar.isEmpty {
@@ -188,7 +188,7 @@ public final class TestClient: @unchecked Sendable {
         if let bearer { headers.replaceOrAdd(name: .authorization, value: "Bearer \(bearer)") }
         if let contentType { headers.replaceOrAdd(name: .contentType, value: contentType) }
         let request = TestingHTTPRequest(method: method, url: URI(string: path), headers: headers,
-                                         body: ByteBuffer(string: body ?? ""))
+                                         body: rawBody.map { ByteBuffer(data: $0) } ?? ByteBuffer(string: body ?? ""))
         let response = try await tester.performTest(request: request)
         for header in response.headers[.setCookie] {
             let pair = header.split(separator: ";").first ?? ""
@@ -214,6 +214,27 @@ public final class TestClient: @unchecked Sendable {
         let body = all.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
             .joined(separator: "&")
         return try await send(.POST, path, body: body, contentType: "application/x-www-form-urlencoded")
+    }
+
+    /// Posts a multipart form (with the CSRF token) holding fields and files.
+    public func postMultipart(_ path: String, fields: [(String, String)] = [],
+                              files: [(name: String, filename: String, contentType: String, data: Data)]) async throws -> TestResponse {
+        if cookie("sc_csrf") == nil { _ = try await get("/login") }
+        let boundary = "----skillcert\(UUID().uuidString)"
+        var body = Data()
+        func add(_ s: String) { body.append(Data(s.utf8)) }
+        var all = fields
+        if let token = cookie("sc_csrf") { all.append(("_csrf", token)) }
+        for (name, value) in all {
+            add("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        for f in files {
+            add("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(f.name)\"; filename=\"\(f.filename)\"\r\nContent-Type: \(f.contentType)\r\n\r\n")
+            body.append(f.data)
+            add("\r\n")
+        }
+        add("--\(boundary)--\r\n")
+        return try await send(.POST, path, body: nil, contentType: "multipart/form-data; boundary=\(boundary)", rawBody: body)
     }
 
     /// Sends JSON.

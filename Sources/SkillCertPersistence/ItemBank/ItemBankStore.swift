@@ -88,29 +88,48 @@ public enum ItemBankStore {
     public static func create(_ input: ItemInput, author: AuditActor, sealer: ContentSealer, on db: any Database,
                               time: any TimeSource) async throws -> StoredItem {
         let importance = try await check(input, on: db)
-        guard let authorID = author.id else { throw DomainError.forbidden(code: "no_author", zh: "需要登录用户", en: "a signed-in author is required") }
         return try await AuditLog.transaction(on: db, actor: author, time: time) { audit in
-            let item = StoredItem()
-            item.id = UUID()
-            item.standardID = input.standardID
-            item.level = input.level
-            item.part = input.part.rawValue
-            item.scopeCode = input.scopeCode
-            item.elementCode = input.elementCode
-            item.itemType = input.type.rawValue
-            item.authorID = authorID
-            item.authorName = author.name
-            item.latestVersion = 1
-            item.createdAt = time.now()
-            try await item.create(on: audit.db)
-            let version = try makeVersion(item: item, number: 1, input: input, importance: importance, by: authorID,
-                                          sealer: sealer, time: time)
-            try await version.create(on: audit.db)
-            try await audit.record(AuditEvent(action: "item.create", targetType: "item", targetID: item.id?.uuidString,
-                                              before: AuditedVersion?.none, after: audited(version),
-                                              details: "\(input.type.rawValue) \(input.scopeCode)-\(input.elementCode) L\(input.level) v1"))
-            return item
+            try await insert(input, importance: importance, author: author, sealer: sealer, audit: audit, time: time)
         }
+    }
+
+    /// Creates many items in one transaction: all of them or, on any error, none.
+    public static func createMany(_ inputs: [ItemInput], author: AuditActor, sealer: ContentSealer, on db: any Database,
+                                  time: any TimeSource) async throws -> Int {
+        var checked: [(ItemInput, ElementImportance)] = []
+        for input in inputs { checked.append((input, try await check(input, on: db))) }
+        let all = checked
+        return try await AuditLog.transaction(on: db, actor: author, time: time) { audit in
+            for (input, importance) in all {
+                _ = try await insert(input, importance: importance, author: author, sealer: sealer, audit: audit, time: time)
+            }
+            return all.count
+        }
+    }
+
+    static func insert(_ input: ItemInput, importance: ElementImportance, author: AuditActor, sealer: ContentSealer,
+                       audit: AuditWriter, time: any TimeSource) async throws -> StoredItem {
+        guard let authorID = author.id else { throw DomainError.forbidden(code: "no_author", zh: "需要登录用户", en: "a signed-in author is required") }
+        let item = StoredItem()
+        item.id = UUID()
+        item.standardID = input.standardID
+        item.level = input.level
+        item.part = input.part.rawValue
+        item.scopeCode = input.scopeCode
+        item.elementCode = input.elementCode
+        item.itemType = input.type.rawValue
+        item.authorID = authorID
+        item.authorName = author.name
+        item.latestVersion = 1
+        item.createdAt = time.now()
+        try await item.create(on: audit.db)
+        let version = try makeVersion(item: item, number: 1, input: input, importance: importance, by: authorID,
+                                      sealer: sealer, time: time)
+        try await version.create(on: audit.db)
+        try await audit.record(AuditEvent(action: "item.create", targetType: "item", targetID: item.id?.uuidString,
+                                          before: AuditedVersion?.none, after: audited(version),
+                                          details: "\(input.type.rawValue) \(input.scopeCode)-\(input.elementCode) L\(input.level) v1"))
+        return item
     }
 
     static func makeVersion(item: StoredItem, number: Int, input: ItemInput, importance: ElementImportance, by user: UUID,

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SkillCertCore
+import SkillCertDocuments
 import SkillCertPersistence
 import Vapor
 
@@ -12,6 +13,9 @@ enum ItemsController {
     static func register(_ r: any RoutesBuilder) {
         r.endpoint(.GET, "items", access: .anyOf(bankRoles), use: list)
         r.endpoint(.GET, "items/new", access: .anyOf(bankRoles), use: newForm)
+        r.endpoint(.GET, "items/import", access: .anyOf(bankRoles), use: importPage)
+        r.endpoint(.GET, "items/import-template.xlsx", access: .anyOf(bankRoles), use: importTemplate)
+        r.endpoint(.POST, "items/import", access: .anyOf(bankRoles), body: .collect(maxSize: "20mb"), use: importSheet)
         r.endpoint(.POST, "items", access: .anyOf(bankRoles), use: create)
         r.endpoint(.GET, "items/:id", access: .anyOf(bankRoles), use: show)
         r.endpoint(.GET, "items/:id/edit", access: .anyOf(bankRoles), use: editForm)
@@ -154,7 +158,7 @@ enum ItemsController {
             \(H.field(req.tr("难度 ≤", "Difficulty ≤"), name: "maxDifficulty", value: filter.maxDifficulty.map { String($0) } ?? "", req: req, attrs: "style=\"min-width:5rem\""))
             \(H.field(req.tr("标签或来源", "Tag or source"), name: "tag", value: filter.tag ?? "", req: req))
             <button type="submit">\(req.tr("筛选", "Filter"))</button></form>
-            <div class="actions"><a class="button" href="/items/new" id="new-item">\(req.tr("新建试题", "New item"))</a> <a class="button secondary" href="/papers">\(req.tr("组卷与试卷", "Papers"))</a></div>
+            <div class="actions"><a class="button" href="/items/new" id="new-item">\(req.tr("新建试题", "New item"))</a> <a class="button secondary" href="/items/import">\(req.tr("批量导入", "Import"))</a> <a class="button secondary" href="/papers">\(req.tr("组卷与试卷", "Papers"))</a></div>
             <table><thead><tr><th>ID</th><th>\(req.tr("标准", "Standard"))</th><th>\(req.tr("等级", "Level"))</th><th>\(req.tr("鉴定点", "Element"))</th><th>\(req.tr("题型", "Type"))</th><th>\(req.tr("版本/状态", "Version"))</th><th>\(req.tr("难度", "Difficulty"))</th><th>\(req.tr("使用次数", "Uses"))</th><th>\(req.tr("命题人", "Author"))</th><th>\(req.tr("标签", "Tags"))</th></tr></thead>
             <tbody>\(body.isEmpty ? "<tr><td colspan=\"10\" class=\"muted\">\(req.tr("没有符合条件的试题", "No matching items"))</td></tr>" : body)</tbody></table>
             \(H.pager(req, page: paging.page, perPage: paging.perPage, total: total))
@@ -180,6 +184,83 @@ enum ItemsController {
         f.maxDifficulty = opt("maxDifficulty").flatMap { Double($0) }
         f.tag = opt("tag")
         return f
+    }
+
+    /// The bulk import page: template download and upload.
+    @Sendable static func importPage(req: Request) async throws -> Response {
+        renderImport(req, errors: [], fileError: nil)
+    }
+
+    static func renderImport(_ req: Request, errors: [ItemSheetImport.RowError], fileError: String?,
+                             status: HTTPResponseStatus = .ok) -> Response {
+        var report = ""
+        if let fileError {
+            report = "<div class=\"alert alert-error\" id=\"import-errors\">\(esc(fileError))</div>"
+        } else if !errors.isEmpty {
+            let rows = errors.map { "<tr><td>\($0.row)</td><td>\(esc($0.column))</td><td>\(esc($0.header))</td><td>\(esc(req.tr($0.messageZH, $0.messageEN)))</td></tr>" }.joined()
+            report = """
+                <div class="alert alert-error" id="import-errors">\(req.tr("文件中有 \(errors.count) 处错误，未导入任何试题。请修改后重新上传。", "\(errors.count) problems found; nothing was imported."))</div>
+                <table><thead><tr><th>\(req.tr("行", "Row"))</th><th>\(req.tr("列", "Column"))</th><th>\(req.tr("表头", "Header"))</th><th>\(req.tr("问题", "Problem"))</th></tr></thead><tbody>\(rows)</tbody></table>
+                """
+        }
+        let content = """
+            \(report)
+            <p>\(req.tr("批量导入单选、多选、判断、填空题：下载模板，按“填写说明”工作表填写后上传。整个文件校验通过才会导入（全部导入或全部不导入），导入的试题为草稿，需提交审核。", "Import objective items in bulk: fill in the template and upload it. The whole file is checked first; all rows are imported or none, as drafts."))</p>
+            <div class="actions"><a class="button secondary" href="/items/import-template.xlsx" id="template">\(req.tr("下载导入模板", "Download the template"))</a></div>
+            <form method="post" action="/items/import" enctype="multipart/form-data">\(H.csrf(req))
+            <div class="field"><label for="f-file">\(req.tr("选择 .xlsx 文件", ".xlsx file"))</label><input id="f-file" type="file" name="file" accept=".xlsx" required></div>
+            <div class="actions"><button type="submit" id="upload">\(req.tr("上传并导入", "Upload and import"))</button></div></form>
+            """
+        let response = Layout.page(req, title: req.tr("批量导入试题", "Import items"), active: "/items", content)
+        response.status = status
+        return response
+    }
+
+    /// The import template: the header row, and a sheet with instructions and an example.
+    @Sendable static func importTemplate(req: Request) async throws -> Response {
+        let headers = ItemSheetImport.columns.map(\.header)
+        let example: [CellValue] = ["6-31-01-03", "2018", "4", "C", "001", "单选", "三相异步电动机正反转控制电路中，接触器互锁的作用是（　）。",
+                                    "防止两个接触器同时吸合造成电源短路", "提高电动机转速", "降低启动电流", "节约电能", "", "", "A", "",
+                                    "互锁保证正转和反转接触器不会同时接通。", "0.75", "示例", "继电控制,互锁"].map { .text($0) }
+        let notes: [[CellValue]] = [
+            [.text("题型"), .text("单选、多选、判断、填空（操作技能考核任务卡请在页面上录入）")],
+            [.text("正确答案"), .text("单选填一个字母（如 A），多选填多个字母（如 ACD），判断填 对 或 错；填空题留空，在“填空答案”列填写，多个可接受答案用 | 分隔")],
+            [.text("预估难度"), .text("预计通过率，0.05–0.99 之间的小数，越大越容易")],
+            [.text("鉴定范围/鉴定点"), .text("须为该标准该等级理论知识鉴定要素细目表中的代码，如 C 和 001")],
+            [.text("注意"), .text("不要使用公式或合并单元格；整个文件校验通过才会导入")],
+        ]
+        let data = try XLSXWriter.write([
+            Worksheet(name: "试题", header: headers, rows: []),
+            Worksheet(name: "填写说明", header: headers, rows: [example] + [[]] + notes),
+        ])
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response.headers.contentDisposition = .init(.attachment, filename: "item-import-template.xlsx")
+        return response
+    }
+
+    struct UploadForm: Content {
+        var file: File?
+    }
+
+    /// Imports an uploaded workbook: every row and column checked, all or nothing.
+    @Sendable static func importSheet(req: Request) async throws -> Response {
+        let form = try req.content.decode(UploadForm.self)
+        guard let file = form.file, file.data.readableBytes > 0 else {
+            return renderImport(req, errors: [], fileError: req.tr("请选择要上传的文件（文件为空）", "choose a file (the file is empty)"),
+                                status: .unprocessableEntity)
+        }
+        let table: XLSXTable
+        do {
+            table = try XLSXReader.read(Data(buffer: file.data))
+        } catch let e as SpreadsheetError {
+            return renderImport(req, errors: [], fileError: req.tr(e.messageZH, e.messageEN), status: .unprocessableEntity)
+        }
+        let (inputs, errors) = try await ItemSheetImport.parse(rows: table.rows, on: req.db)
+        guard errors.isEmpty else { return renderImport(req, errors: errors, fileError: nil, status: .unprocessableEntity) }
+        let n = try await ItemBankStore.createMany(inputs, author: try req.requireUser().actor, sealer: try req.sealer(),
+                                                   on: req.db, time: req.time)
+        return req.redirect(to: "/items?done=\(req.tr("已导入 \(n) 道试题（草稿）", "Imported \(n) items as drafts").urlQueryEncoded)")
     }
 
     @Sendable static func newForm(req: Request) async throws -> Response {
