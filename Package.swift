@@ -52,11 +52,18 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // cairo + pango (PDF with embedded CJK fonts), from Debian's -dev packages.
+        .systemLibrary(
+            name: "CPangoCairo",
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]
+        ),
         // Spreadsheets, PDF and QR codes behind small interfaces.
         .target(
             name: "SkillCertDocuments",
             dependencies: [
                 "SkillCertCore",
+                "CPangoCairo",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings

@@ -88,3 +88,49 @@ extension Data {
         return out
     }
 }
+
+@Suite("QTI exchange")
+struct QTIExchangeTests {
+    @Test("items exported as QTI re-import into an empty bank with identical content and placement")
+    func roundTrip() async throws {
+        // setup: a bank with each objective type, exported
+        let (package, originals) = try await TestApp.with { t -> (Data, [String]) in
+            try await t.createUser("author", roles: [.itemExaminer])
+            let c = try t.client()
+            try await c.signIn("author")
+            let sheet = try ItemImportTests.workbook([
+                ItemImportTests.row(stem: "单选：互锁的作用"),
+                ItemImportTests.row(scope: "B", element: "006", type: "多选", stem: "多选：低压电器", answer: "ABD"),
+                ItemImportTests.row(scope: "A", element: "003", type: "判断", stem: "判断：可以带电测电阻", answer: "错"),
+            ])
+            #expect(try await c.postMultipart("/items/import", files: [("file", "a.xlsx", ItemImportTests.xlsx, sheet)]).status == .seeOther)
+            let export = try await c.get("/items/export.qti.zip")
+            #expect(export.status == .ok)
+            #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "item.export").count() == 1)
+            return (Data(buffer: export.body), try await Self.fingerprints(t))
+        }
+        // MUT: import into another installation
+        try await TestApp.with { t in
+            try await t.createUser("author", roles: [.itemExaminer])
+            let c = try t.client()
+            try await c.signIn("author")
+            let r = try await c.postMultipart("/items/import-qti", files: [("file", "items.zip", "application/zip", package)])
+            #expect(r.status == .seeOther)
+            // validate
+            let again = try await Self.fingerprints(t)
+            #expect(again == originals, "\(again) vs \(originals)")
+        }
+    }
+
+    /// Each item's placement and decrypted content, sorted.
+    static func fingerprints(_ t: TestApp) async throws -> [String] {
+        let sealer = try #require(ContentSealer(base64: TestApp.contentKey))
+        var out: [String] = []
+        for item in try await StoredItem.query(on: t.db).all() {
+            let v = try await ItemBankStore.latest(item, on: t.db)
+            let c = try sealer.open(ItemContent.self, from: v.contentCipher, context: "item-version:\(v.id!.uuidString)")
+            out.append("\(item.level)|\(item.scopeCode)-\(item.elementCode)|\(item.itemType)|\(v.difficulty)|\(v.tags)|\(c.stem)|\(c.options ?? [])|\(c.correct ?? [])|\(c.acceptedAnswers ?? [])")
+        }
+        return out.sorted()
+    }
+}

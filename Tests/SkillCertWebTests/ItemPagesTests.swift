@@ -51,7 +51,7 @@ struct ItemPagesTests {
             #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "item.read").count() == 1)
 
             // Review on the page: the author is not offered approval; the second person approves.
-            try await author.postForm("/items/\(id)/workflow", [("action", "submit")])
+            _ = try await author.postForm("/items/\(id)/workflow", [("action", "submit")])
             let own = try await author.postForm("/items/\(id)/workflow", [("action", "approve")])
             #expect(own.status == .forbidden)
             let ok = try await reviewer.postForm("/items/\(id)/workflow", [("action", "approve")])

@@ -246,6 +246,18 @@ public enum ItemBankStore {
         return content
     }
 
+    /// Decrypts the latest versions of many items for an export, with one audit entry naming every item read.
+    public static func readForExport(_ rows: [Row], reader: AuditActor, sealer: ContentSealer, on db: any Database,
+                                     time: any TimeSource) async throws -> [(Row, ItemContent)] {
+        let out = try rows.map { r in
+            (r, try sealer.open(ItemContent.self, from: r.version.contentCipher, context: StoredItemVersion.context(r.version.id!)))
+        }
+        try await AuditLog.record(AuditEvent(action: "item.export", targetType: "item", targetID: nil,
+                                             details: "\(rows.count) items: " + rows.map { $0.item.id!.uuidString }.joined(separator: ",")),
+                                  on: db, actor: reader, time: time)
+        return out
+    }
+
     /// Records that two items must not appear on one paper.
     public static func addEnemy(_ a: UUID, _ b: UUID, actor: AuditActor, on db: any Database, time: any TimeSource) async throws {
         guard a != b else {

@@ -21,6 +21,14 @@ public enum ItemSheetImport {
         public var header: String
         public var messageZH: String
         public var messageEN: String
+
+        public init(row: Int, column: String, header: String, messageZH: String, messageEN: String) {
+            self.row = row
+            self.column = column
+            self.header = header
+            self.messageZH = messageZH
+            self.messageEN = messageEN
+        }
     }
 
     static let typeNames: [String: ItemType] = [
@@ -112,7 +120,8 @@ public enum ItemSheetImport {
                 correct = answer.compactMap { $0 == "," ? nil : Int($0.asciiValue ?? 65) - 65 }
             default: break
             }
-            let content = ItemContent(stem: v("stem"), options: options.isEmpty ? nil : options, correct: correct,
+            let isChoice = type == .singleChoice || type == .multipleChoice
+            let content = ItemContent(stem: v("stem"), options: isChoice && !options.isEmpty ? options : nil, correct: correct,
                                       acceptedAnswers: type == .fillIn ? v("fillAnswers").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } : nil,
                                       explanation: v("explanation").isEmpty ? nil : v("explanation"))
             let columnOf: [String: String] = ["stem": "stem", "options": "A", "correct": "answer", "acceptedAnswers": "fillAnswers",

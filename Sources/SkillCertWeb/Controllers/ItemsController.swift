@@ -15,6 +15,8 @@ enum ItemsController {
         r.endpoint(.GET, "items/new", access: .anyOf(bankRoles), use: newForm)
         r.endpoint(.GET, "items/import", access: .anyOf(bankRoles), use: importPage)
         r.endpoint(.GET, "items/import-template.xlsx", access: .anyOf(bankRoles), use: importTemplate)
+        r.endpoint(.GET, "items/export.qti.zip", access: .anyOf(bankRoles), use: exportQTI)
+        r.endpoint(.POST, "items/import-qti", access: .anyOf(bankRoles), body: .collect(maxSize: "20mb"), use: importQTI)
         r.endpoint(.POST, "items/import", access: .anyOf(bankRoles), body: .collect(maxSize: "20mb"), use: importSheet)
         r.endpoint(.POST, "items", access: .anyOf(bankRoles), use: create)
         r.endpoint(.GET, "items/:id", access: .anyOf(bankRoles), use: show)
@@ -210,6 +212,11 @@ enum ItemsController {
             <form method="post" action="/items/import" enctype="multipart/form-data">\(H.csrf(req))
             <div class="field"><label for="f-file">\(req.tr("选择 .xlsx 文件", ".xlsx file"))</label><input id="f-file" type="file" name="file" accept=".xlsx" required></div>
             <div class="actions"><button type="submit" id="upload">\(req.tr("上传并导入", "Upload and import"))</button></div></form>
+            <h2>QTI 3.0</h2>
+            <p>\(req.tr("与其他考试平台交换单选、多选、判断、填空题：", "Exchange objective items with other platforms: "))<a href="/items/export.qti.zip">\(req.tr("导出全部客观题（QTI 3.0）", "export all objective items (QTI 3.0)"))</a></p>
+            <form method="post" action="/items/import-qti" enctype="multipart/form-data">\(H.csrf(req))
+            <div class="field"><label for="f-qti">\(req.tr("QTI 压缩包", "QTI package"))</label><input id="f-qti" type="file" name="file" accept=".zip" required></div>
+            <div class="actions"><button type="submit">\(req.tr("导入 QTI", "Import QTI"))</button></div></form>
             """
         let response = Layout.page(req, title: req.tr("批量导入试题", "Import items"), active: "/items", content)
         response.status = status
@@ -241,6 +248,68 @@ enum ItemsController {
 
     struct UploadForm: Content {
         var file: File?
+    }
+
+    /// The filtered objective items as a QTI 3.0 package (the read is audited).
+    @Sendable static func exportQTI(req: Request) async throws -> Response {
+        let rows = try await ItemBankStore.list(try parseFilter(req), page: 1, perPage: 100_000, on: req.db).rows
+            .filter { $0.item.type != .practicalTask }
+        let standards = Dictionary(try await StandardStore.list(on: req.db).map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        let items = try await ItemBankStore.readForExport(rows, reader: try req.requireUser().actor, sealer: try req.sealer(),
+                                                          on: req.db, time: req.time).map { row, content in
+            QTIItem(identifier: "ITEM-\(row.item.id!.uuidString)", type: row.item.type, content: content, metadata: [
+                "occupationCode": standards[row.item.standardID]?.occupationCode ?? "",
+                "edition": standards[row.item.standardID]?.edition ?? "",
+                "level": String(row.item.level), "part": row.item.part, "scope": row.item.scopeCode,
+                "element": row.item.elementCode, "difficulty": String(row.version.difficulty), "source": row.version.source,
+                "tags": row.version.tags,
+            ])
+        }
+        let response = Response(status: .ok, body: .init(data: try QTIPackage.export(items)))
+        response.headers.contentType = .zip
+        response.headers.contentDisposition = .init(.attachment, filename: "items-qti3.zip")
+        return response
+    }
+
+    /// Imports a QTI 3.0 package as drafts, all or nothing.
+    @Sendable static func importQTI(req: Request) async throws -> Response {
+        let form = try req.content.decode(UploadForm.self)
+        guard let file = form.file, file.data.readableBytes > 0 else {
+            return renderImport(req, errors: [], fileError: req.tr("请选择要上传的文件（文件为空）", "choose a file (the file is empty)"),
+                                status: .unprocessableEntity)
+        }
+        let items: [QTIItem]
+        do {
+            items = try QTIPackage.import(Data(buffer: file.data))
+        } catch let e as SpreadsheetError {
+            return renderImport(req, errors: [], fileError: req.tr(e.messageZH, e.messageEN), status: .unprocessableEntity)
+        }
+        var standards: [String: UUID] = [:]
+        for row in try await StandardStore.list(on: req.db) { standards["\(row.occupationCode)|\(row.edition)"] = row.id }
+        var inputs: [ItemBankStore.ItemInput] = []
+        var errors: [ItemSheetImport.RowError] = []
+        for (i, item) in items.enumerated() {
+            let m = item.metadata
+            guard let standardID = standards["\(m["occupationCode"] ?? "")|\(m["edition"] ?? "")"],
+                  let level = Int(m["level"] ?? ""), let part = AssessmentPartKind(rawValue: m["part"] ?? "theory"),
+                  let difficulty = Double(m["difficulty"] ?? "0.7") else {
+                errors.append(.init(row: i + 1, column: item.identifier, header: "metadata",
+                                    messageZH: "缺少或无法识别所属标准、等级或难度", messageEN: "standard, level or difficulty missing"))
+                continue
+            }
+            inputs.append(.init(standardID: standardID, level: level, part: part, scopeCode: m["scope"] ?? "",
+                                elementCode: m["element"] ?? "", type: item.type, content: item.content, difficulty: difficulty,
+                                source: m["source"] ?? "", tags: (m["tags"] ?? "").split(separator: ",").map(String.init)))
+        }
+        guard errors.isEmpty else { return renderImport(req, errors: errors, fileError: nil, status: .unprocessableEntity) }
+        do {
+            let n = try await ItemBankStore.createMany(inputs, author: try req.requireUser().actor, sealer: try req.sealer(),
+                                                       on: req.db, time: req.time)
+            return req.redirect(to: "/items?done=\(req.tr("已从 QTI 导入 \(n) 道试题（草稿）", "Imported \(n) QTI items as drafts").urlQueryEncoded)")
+        } catch let failure as ValidationFailure {
+            return renderImport(req, errors: failure.errors.map { .init(row: 0, column: "", header: $0.field, messageZH: $0.messageZH, messageEN: $0.messageEN) },
+                                fileError: nil, status: .unprocessableEntity)
+        }
     }
 
     /// Imports an uploaded workbook: every row and column checked, all or nothing.

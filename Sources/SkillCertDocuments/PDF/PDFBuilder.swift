@@ -1,0 +1,342 @@
+import CPangoCairo
+
+/// Horizontal placement of a block within the text width.
+public enum PDFAlignment: Sendable {
+    case left, center, right
+}
+
+/// Why a PDF could not be produced.
+public enum PDFError: Error, Sendable, Equatable {
+    /// The bytes given to `png(_:width:align:)` are not a PNG cairo can decode (cairo's status text).
+    case invalidPNG(String)
+    /// cairo reported an error while drawing or writing the document (cairo's status text).
+    case cairo(String)
+    /// `finish()` was called twice.
+    case alreadyFinished
+}
+
+// Not Sendable: it owns a mutable cairo context and page cursor; use one builder from one task.
+/// Builds an A4 PDF top to bottom with pango (text layout, CJK line breaking) on cairo (PDF surface).
+/// Fonts are embedded as subsets by cairo; the bytes are written to memory, never to a temp file.
+public final class PDFBuilder {
+    public static let a4 = (width: 595.276, height: 841.89)   // points
+
+    private let margin: Double
+    private let fontFamily: String
+    private let footer: String?
+    private let pageWidth = PDFBuilder.a4.width
+    private let pageHeight = PDFBuilder.a4.height
+
+    private let sink = ByteSink()
+    private let surface: OpaquePointer   // cairo_surface_t *
+    private let cr: OpaquePointer        // cairo_t *
+    private var cursorY: Double
+    private var completedPages = 0
+    private var pageHasContent = false   // anything drawn on the current page (the footer does not count)
+    private var finished = false
+
+    public init(margin: Double = 56, fontFamily: String = "Noto Sans CJK SC", footer: String? = nil) {
+        self.margin = margin
+        self.fontFamily = fontFamily
+        self.footer = footer
+        self.cursorY = margin
+        // The sink is owned by `self` and outlives the surface (destroyed in `deinit` before the
+        // sink is released), so an unretained pointer is sound and nothing is leaked.
+        let closure = Unmanaged.passUnretained(sink).toOpaque()
+        // cairo never returns NULL here: on failure it returns an "error surface" whose status we check in finish().
+        surface = cairo_pdf_surface_create_for_stream({ closure, data, length in
+            guard let closure else { return CAIRO_STATUS_WRITE_ERROR }
+            let sink = Unmanaged<ByteSink>.fromOpaque(closure).takeUnretainedValue()
+            if let data, length > 0 {
+                sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+            }
+            return CAIRO_STATUS_SUCCESS
+        }, closure, PDFBuilder.a4.width, PDFBuilder.a4.height)
+        cr = cairo_create(surface)
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "SkillCert")
+    }
+
+    deinit {
+        cairo_destroy(cr)
+        // Destroying an unfinished surface finishes it (writing into `sink`, still alive here).
+        cairo_surface_destroy(surface)
+    }
+
+    /// Pages so far: the finished ones plus the current one once something is drawn on it
+    /// (a document always has at least one page). Equals the page count of `finish()`'s PDF.
+    public var pageCount: Int { completedPages + (pageHasContent || completedPages == 0 ? 1 : 0) }
+
+    private var textWidth: Double { pageWidth - 2 * margin }
+    private var bottomLimit: Double { pageHeight - margin }
+    private var atPageTop: Bool { cursorY <= margin }
+
+    // MARK: - Content
+
+    /// Flowing text, wrapped to the page width (Pango), starting a new page when it does not fit.
+    /// Lines are placed one by one, so a long paragraph continues on the next page.
+    public func text(_ s: String, size: Double = 11, bold: Bool = false, align: PDFAlignment = .left, spacingAfter: Double = 4) {
+        guard !finished, let layout = makeLayout(s, size: size, bold: bold, align: align, width: textWidth) else { return }
+        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        guard let iter = pango_layout_get_iter(layout) else { return }
+        defer { pango_layout_iter_free(iter) }
+        let scale = Double(PANGO_SCALE)
+        repeat {
+            var logical = PangoRectangle()
+            pango_layout_iter_get_line_extents(iter, nil, &logical)
+            let lineHeight = Double(logical.height) / scale
+            let baseline = Double(pango_layout_iter_get_baseline(iter) - logical.y) / scale
+            ensureRoom(lineHeight)
+            if let line = pango_layout_iter_get_line_readonly(iter) {
+                cairo_move_to(cr, margin + Double(logical.x) / scale, cursorY + baseline)
+                pango_cairo_show_layout_line(cr, line)
+                pageHasContent = true
+            }
+            cursorY += lineHeight
+        } while pango_layout_iter_next_line(iter) != 0
+        advance(spacingAfter)
+    }
+
+    public func spacer(_ height: Double) {
+        guard !finished else { return }
+        advance(height)
+    }
+
+    /// A thin horizontal line across the text width.
+    public func rule() {
+        guard !finished else { return }
+        let padding = 4.0
+        ensureRoom(2 * padding)
+        let y = cursorY + padding
+        cairo_save(cr)
+        cairo_set_source_rgb(cr, 0, 0, 0)
+        cairo_set_line_width(cr, 0.5)
+        cairo_move_to(cr, margin, y)
+        cairo_line_to(cr, margin + textWidth, y)
+        cairo_stroke(cr)
+        cairo_restore(cr)
+        pageHasContent = true
+        cursorY += 2 * padding
+    }
+
+    /// Ends the current page. Does nothing while the current page is still empty, so consecutive or
+    /// trailing breaks (e.g. one after every section) never produce blank pages.
+    public func pageBreak() {
+        guard !finished, pageHasContent else { return }
+        endPage()
+    }
+
+    /// A grid of numbered answer boxes for an answer sheet: `count` cells, `columns` per row,
+    /// each labelled with its number (followed by `boxLabel`, e.g. "." → "1.") and an empty box.
+    /// Rows that do not fit start a new page.
+    public func answerGrid(count: Int, columns: Int, boxLabel: String = "") {
+        guard !finished, count > 0 else { return }
+        let columns = max(1, columns)
+        let cellWidth = textWidth / Double(columns)
+        let rowHeight = 26.0
+        let boxHeight = 18.0
+        let labelWidth = min(32.0, cellWidth * 0.4)
+        let boxWidth = max(8, cellWidth - labelWidth - 8)
+        let fontSize = 10.0
+        let rows = (count + columns - 1) / columns
+        for row in 0..<rows {
+            ensureRoom(rowHeight)
+            let top = cursorY + (rowHeight - boxHeight) / 2
+            for column in 0..<columns {
+                let number = row * columns + column + 1
+                guard number <= count else { break }
+                let x = margin + Double(column) * cellWidth
+                if let layout = makeLayout("\(number)\(boxLabel)", size: fontSize, bold: false, align: .right, width: labelWidth - 4) {
+                    var logical = PangoRectangle()
+                    pango_layout_get_extents(layout, nil, &logical)
+                    let h = Double(logical.height) / Double(PANGO_SCALE)
+                    cairo_move_to(cr, x, top + (boxHeight - h) / 2)
+                    pango_cairo_show_layout(cr, layout)
+                    g_object_unref(UnsafeMutableRawPointer(layout))
+                }
+                cairo_save(cr)
+                cairo_set_source_rgb(cr, 0, 0, 0)
+                cairo_set_line_width(cr, 0.6)
+                cairo_rectangle(cr, x + labelWidth, top, boxWidth, boxHeight)
+                cairo_stroke(cr)
+                cairo_restore(cr)
+            }
+            pageHasContent = true
+            cursorY += rowHeight
+        }
+    }
+
+    /// A PNG image (bytes) drawn at the given width (height keeps the aspect ratio), at the current position.
+    public func png(_ data: [UInt8], width: Double, align: PDFAlignment = .left) throws {
+        guard !finished else { throw PDFError.alreadyFinished }
+        let reader = ByteReader(data)
+        let image: OpaquePointer? = withExtendedLifetime(reader) {
+            cairo_image_surface_create_from_png_stream({ closure, buffer, length in
+                guard let closure, let buffer else { return CAIRO_STATUS_READ_ERROR }
+                let reader = Unmanaged<ByteReader>.fromOpaque(closure).takeUnretainedValue()
+                return reader.read(into: buffer, count: Int(length)) ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_READ_ERROR
+            }, Unmanaged.passUnretained(reader).toOpaque())
+        }
+        guard let image else { throw PDFError.invalidPNG("no surface") }
+        defer { cairo_surface_destroy(image) }
+        let status = cairo_surface_status(image)
+        guard status == CAIRO_STATUS_SUCCESS else { throw PDFError.invalidPNG(statusText(status)) }
+        let pixelWidth = Double(cairo_image_surface_get_width(image))
+        let pixelHeight = Double(cairo_image_surface_get_height(image))
+        guard pixelWidth > 0, pixelHeight > 0, width > 0 else { throw PDFError.invalidPNG("empty image") }
+        let factor = width / pixelWidth
+        let height = pixelHeight * factor
+        ensureRoom(height)
+        cairo_save(cr)
+        cairo_translate(cr, x(for: width, align: align), cursorY)
+        cairo_scale(cr, factor, factor)
+        cairo_set_source_surface(cr, image, 0, 0)
+        cairo_paint(cr)
+        cairo_restore(cr)
+        pageHasContent = true
+        cursorY += height
+    }
+
+    /// Draws a square QR-like module matrix (true = dark) of the given side length at the current position.
+    /// Rows may differ in length; the grid is as wide as the longest row.
+    public func modules(_ matrix: [[Bool]], side: Double, align: PDFAlignment = .left) {
+        guard !finished, side > 0 else { return }
+        let rowCount = matrix.count
+        let columnCount = matrix.map(\.count).max() ?? 0
+        guard rowCount > 0, columnCount > 0 else { return }
+        let cell = side / Double(max(rowCount, columnCount))
+        ensureRoom(side)
+        let left = x(for: side, align: align)
+        cairo_save(cr)
+        cairo_set_source_rgb(cr, 0, 0, 0)
+        for (r, row) in matrix.enumerated() {
+            for (c, dark) in row.enumerated() where dark {
+                cairo_rectangle(cr, left + Double(c) * cell, cursorY + Double(r) * cell, cell, cell)
+            }
+        }
+        // Winding rule fills the union of the abutting squares without seams from antialiasing.
+        cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING)
+        cairo_fill(cr)
+        cairo_restore(cr)
+        pageHasContent = true
+        cursorY += side
+    }
+
+    /// Finishes the document and returns the PDF bytes.
+    public func finish() throws -> [UInt8] {
+        guard !finished else { throw PDFError.alreadyFinished }
+        // An empty page after a break is dropped: cairo does not emit a clear page on finish
+        // (except the very first, so an empty document still has one page).
+        if pageHasContent || completedPages == 0 { endPage() }
+        finished = true
+        cairo_surface_finish(surface)
+        let status = cairo_surface_status(surface)
+        guard status == CAIRO_STATUS_SUCCESS else { throw PDFError.cairo(statusText(status)) }
+        let contextStatus = cairo_status(cr)
+        guard contextStatus == CAIRO_STATUS_SUCCESS || contextStatus == CAIRO_STATUS_SURFACE_FINISHED else {
+            throw PDFError.cairo(statusText(contextStatus))
+        }
+        return sink.bytes
+    }
+
+    // MARK: - Internals
+
+    /// Starts a new page unless `height` fits below the cursor (or the page is still empty).
+    private func ensureRoom(_ height: Double) {
+        if cursorY + height > bottomLimit && !atPageTop { endPage() }
+    }
+
+    /// Moves the cursor down. Space running past the bottom is not carried over: the next element
+    /// just starts a new page (via `ensureRoom`), and a page is never ended with nothing after it.
+    private func advance(_ height: Double) {
+        cursorY += max(0, height)
+    }
+
+    private func endPage() {
+        drawFooter()
+        cairo_show_page(cr)
+        completedPages += 1
+        pageHasContent = false
+        cursorY = margin
+    }
+
+    private func drawFooter() {
+        guard let footer else { return }
+        let pageLabel = "第 \(completedPages + 1) 页"
+        let line = footer.isEmpty ? pageLabel : "\(footer)    \(pageLabel)"
+        guard let layout = makeLayout(line, size: 9, bold: false, align: .center, width: textWidth) else { return }
+        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        var logical = PangoRectangle()
+        pango_layout_get_extents(layout, nil, &logical)
+        let h = Double(logical.height) / Double(PANGO_SCALE)
+        // Centred vertically in the bottom margin, horizontally across the text width.
+        cairo_move_to(cr, margin, pageHeight - margin / 2 - h / 2)
+        pango_cairo_show_layout(cr, layout)
+    }
+
+    private func x(for width: Double, align: PDFAlignment) -> Double {
+        switch align {
+        case .left: margin
+        case .center: margin + (textWidth - width) / 2
+        case .right: margin + textWidth - width
+        }
+    }
+
+    /// A layout with the given text and font; the caller must `g_object_unref` it.
+    private func makeLayout(_ s: String, size: Double, bold: Bool, align: PDFAlignment, width: Double) -> OpaquePointer? {
+        guard let layout = pango_cairo_create_layout(cr) else { return nil }
+        // Simplified Chinese: selects the SC glyph forms (HarfBuzz `locl`) and font fallback whatever the
+        // process locale is. The layout owns a fresh context, so this does not leak into other layouts.
+        if let context = pango_layout_get_context(layout) {
+            pango_context_set_language(context, pango_language_from_string("zh-cn"))
+            pango_layout_context_changed(layout)
+        }
+        guard let font = pango_font_description_new() else {
+            g_object_unref(UnsafeMutableRawPointer(layout))
+            return nil
+        }
+        defer { pango_font_description_free(font) }
+        pango_font_description_set_family(font, fontFamily)
+        pango_font_description_set_absolute_size(font, size * Double(PANGO_SCALE))
+        pango_font_description_set_weight(font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL)
+        pango_layout_set_font_description(layout, font)   // copies the description
+        pango_layout_set_width(layout, Int32(clamping: Int((max(1, width) * Double(PANGO_SCALE)).rounded(.down))))
+        pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
+        let alignment: PangoAlignment = switch align {
+        case .left: PANGO_ALIGN_LEFT
+        case .center: PANGO_ALIGN_CENTER
+        case .right: PANGO_ALIGN_RIGHT
+        }
+        pango_layout_set_alignment(layout, alignment)
+        pango_layout_set_text(layout, s, -1)
+        return layout
+    }
+
+    private func statusText(_ status: cairo_status_t) -> String {
+        guard let text = cairo_status_to_string(status) else { return "cairo status \(status.rawValue)" }
+        return String(cString: text)
+    }
+}
+
+/// Receives the PDF bytes from cairo's write callback.
+private final class ByteSink {
+    var bytes: [UInt8] = []
+}
+
+/// Feeds PNG bytes to cairo's read callback.
+private final class ByteReader {
+    private let data: [UInt8]
+    private var offset = 0
+
+    init(_ data: [UInt8]) { self.data = data }
+
+    func read(into buffer: UnsafeMutablePointer<UInt8>, count: Int) -> Bool {
+        guard count >= 0, count <= data.count - offset else { return false }
+        data.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress, count > 0 {
+                buffer.update(from: base + offset, count: count)
+            }
+        }
+        offset += count
+        return true
+    }
+}
