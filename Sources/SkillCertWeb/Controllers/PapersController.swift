@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SkillCertCore
+import SkillCertDocuments
 import SkillCertPersistence
 import Vapor
 
@@ -17,6 +18,8 @@ enum PapersController {
         r.endpoint(.POST, "papers/assemble", access: .anyOf(assemblers), use: assemble)
         r.endpoint(.GET, "papers/:id", access: .anyOf(unsealers), use: show)
         r.endpoint(.POST, "papers/:id/unseal", access: .anyOf(unsealers), use: unseal)
+        r.endpoint(.GET, "papers/:id/paper.pdf", access: .anyOf(readers), use: paperPDF)
+        r.endpoint(.GET, "papers/:id/answer-key.pdf", access: .anyOf(readers), use: answerKeyPDF)
     }
 
     /// (standard, level) pairs whose theory part has an element table, as `standardID|level`.
@@ -180,7 +183,8 @@ enum PapersController {
         do {
             guard mayRead else { throw DomainError.forbidden(code: "forbidden", zh: "您的角色不能查看试卷内容", en: "your roles cannot read papers") }
             let content = try await PaperStore.open(paperID: id, reader: user.actor, sealer: try req.sealer(), on: req.db, time: req.time)
-            html += "<div class=\"alert alert-ok\">\(req.tr("试卷已启封；本次查看已记入审计日志。", "The paper is open; this view is audited."))</div><ol>"
+            html += "<div class=\"alert alert-ok\">\(req.tr("试卷已启封；本次查看已记入审计日志。", "The paper is open; this view is audited."))</div>"
+            html += "<div class=\"actions\"><a class=\"button\" id=\"paper-pdf\" href=\"/papers/\(id.uuidString)/paper.pdf\">\(req.tr("下载试卷 PDF（含答题卡）", "Paper PDF with answer sheet"))</a> <a class=\"button secondary\" href=\"/papers/\(id.uuidString)/answer-key.pdf\">\(req.tr("下载标准答案 PDF", "Answer key PDF"))</a></div><ol>"
             for e in content.entries {
                 html += "<li><span class=\"badge\">\(req.tr(e.type.nameZH, e.type.nameEN)) · \(e.points) \(req.tr("分", "pt"))</span> \(esc(e.content.stem))"
                 if let options = e.content.options {
@@ -212,6 +216,40 @@ enum PapersController {
             }
         }
         return Layout.page(req, title: "\(req.tr("试卷", "Paper")) \(paper.label)", active: "/items", html)
+    }
+
+    /// The paper's printable content, opened (and audited) for this reader.
+    static func printable(_ req: Request) async throws -> (PrintablePaper, StoredPaper) {
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let paper = try await StoredPaper.find(id, on: req.db) else { throw DomainError.notFound(what: "paper") }
+        let content = try await PaperStore.open(paperID: id, reader: try req.requireUser().actor, sealer: try req.sealer(),
+                                                on: req.db, time: req.time)
+        let standard = try await StandardStore.find(id: paper.standardID, on: req.db).standard()
+        let minutes = standard.spec(for: Level(paper.level))?.parts.first { $0.part == .theory }?.minutes ?? 90
+        let body = try await BodyStore.load(on: req.db)?.name ?? "职业技能等级认定"
+        let items = content.entries.map { PrintablePaper.Item(number: $0.position, type: $0.type, points: $0.points, content: $0.content) }
+        return (PrintablePaper(bodyName: body, title: "\(content.occupation) \(Level(content.level).fullName) 理论知识考试试卷",
+                               formLabel: content.label, minutes: minutes, items: items), paper)
+    }
+
+    static func pdfResponse(_ bytes: [UInt8], filename: String) -> Response {
+        let response = Response(status: .ok, body: .init(data: Data(bytes)))
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
+        response.headers.contentDisposition = .init(.attachment, filename: filename)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    /// The paper with its answer sheet, for paper-based sessions.
+    @Sendable static func paperPDF(req: Request) async throws -> Response {
+        let (printable, paper) = try await printable(req)
+        return pdfResponse(try PaperPDF.paper(printable), filename: "paper-\(paper.label).pdf")
+    }
+
+    /// The answer key, printed apart from the papers.
+    @Sendable static func answerKeyPDF(req: Request) async throws -> Response {
+        let (printable, paper) = try await printable(req)
+        return pdfResponse(try PaperPDF.answerKey(printable), filename: "answer-key-\(paper.label).pdf")
     }
 
     @Sendable static func unseal(req: Request) async throws -> Response {
