@@ -83,8 +83,8 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let lines = try await withApplication { app in
             try await SkillCertApp.migrate(app)
-            return try await DemoData.load(adminPassword: adminPassword, hasher: app.skillcertPasswordHasher, on: app.db,
-                                           time: SystemTimeSource())
+            return try await DemoData.load(adminPassword: adminPassword, hasher: app.skillcertPasswordHasher,
+                                           sealer: app.contentSealer, on: app.db, time: SystemTimeSource())
         }
         print("示例数据已加载 (sample data loaded). Sign in at the address `skillcert serve` prints:")
         lines.forEach { print("  " + $0) }

@@ -27,7 +27,9 @@ def free_port() -> int:
 def server():
     """Starts `skillcert serve` on a fresh SQLite database loaded with the demo data."""
     folder = tempfile.mkdtemp(prefix="skillcert-browser-")
-    env = dict(os.environ, DATABASE_URL=os.path.join(folder, "browser.sqlite"), SKILLCERT_BCRYPT_COST="4")
+    env = dict(os.environ, DATABASE_URL=os.path.join(folder, "browser.sqlite"), SKILLCERT_BCRYPT_COST="4",
+               SKILLCERT_CONTENT_KEY_FILE=os.path.join(folder, "content.key"))
+    subprocess.run([str(BINARY), "keys", "generate"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([str(BINARY), "demo", "--admin-password", ADMIN_PASSWORD], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     port = free_port()
@@ -61,6 +63,20 @@ def browser():
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
+
+
+STAFF_PASSWORD = "Demo-Staff-2026"
+
+
+def sign_in(driver, base: str, username: str, password: str = STAFF_PASSWORD) -> None:
+    """Signs out whoever is signed in, then signs in on the page."""
+    from selenium.webdriver.common.by import By
+    driver.delete_all_cookies()
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "f-username").send_keys(username)
+    driver.find_element(By.ID, "f-password").send_keys(password)
+    driver.find_element(By.ID, "login-submit").click()
+    assert driver.current_url.endswith("/dashboard"), driver.current_url
 
 
 def screenshot(driver, name: str) -> None:

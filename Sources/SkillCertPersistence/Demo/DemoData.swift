@@ -20,6 +20,7 @@ public enum DemoData {
         Account(username: "coord", displayName: "李娜（示例·统筹部门）", roles: [.coordination]),
         Account(username: "exams", displayName: "张伟（示例·考务部门）", roles: [.examAffairs]),
         Account(username: "items", displayName: "刘洋（示例·命题与考评部门）", roles: [.itemExaminer]),
+        Account(username: "reviewer", displayName: "吴芳（示例·命题与考评部门审核人）", roles: [.itemExaminer]),
         Account(username: "certs", displayName: "陈静（示例·证书管理部门）", roles: [.certificate]),
         Account(username: "quality", displayName: "赵敏（示例·监督与质控部门）", roles: [.supervision]),
         Account(username: "examiner1", displayName: "孙强（示例·考评员）", roles: [.examiner]),
@@ -35,8 +36,9 @@ public enum DemoData {
         ])
 
     /// Loads the sample data; idempotent (existing accounts are left alone). Returns what a person needs to sign in.
-    public static func load(adminPassword: String, hasher: any PasswordHashing, on db: any Database,
-                            time: any TimeSource) async throws -> [String] {
+    /// With a content key, also a sample item bank for 电工 四级 theory, twice what one paper needs, approved.
+    public static func load(adminPassword: String, hasher: any PasswordHashing, sealer: ContentSealer? = nil,
+                            on db: any Database, time: any TimeSource) async throws -> [String] {
         let actor = AuditActor.system("demo")
         if try await BodyStore.load(on: db) == nil {
             try await BodyStore.save(body, reason: "示例数据", on: db, actor: actor, time: time)
@@ -56,6 +58,55 @@ public enum DemoData {
                                           hasher: hasher, on: db, actor: actor, time: time)
         }
         lines.append("department accounts (\(accounts.map(\.username).joined(separator: ", "))): password \(staffPassword)")
+        if let sealer, try await StoredItem.query(on: db).count() == 0 {
+            let n = try await loadItemBank(sealer: sealer, on: db, time: time)
+            lines.append("sample item bank: \(n) approved items for 电工 四级 theory")
+        }
         return lines
+    }
+
+    /// Sample items (labelled 示例) for every cell of the 电工 四级 theory blueprint, twice the count one paper needs.
+    static func loadItemBank(sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> Int {
+        guard let author = try await User.query(on: db).filter(\.$username == "items").first(),
+              let reviewer = try await User.query(on: db).filter(\.$username == "reviewer").first() else { return 0 }
+        let standardRow = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: db)
+        let standard = try standardRow.standard()
+        guard let table = standard.spec(for: Level(4))?.elementTables?.first(where: { $0.part == .theory }) else { return 0 }
+        let blueprint = try Blueprint.derive(from: table)
+        var inputs: [ItemBankStore.ItemInput] = []
+        var n = 0
+        for cell in blueprint.cells {
+            guard let scope = table.scopes.first(where: { $0.code == cell.scope }) else { continue }
+            for k in 0..<(cell.count * 2) {
+                n += 1
+                let element = scope.elements[k % scope.elements.count]
+                let difficulty = 0.55 + Double((n * 37) % 31) / 100
+                let content: ItemContent
+                switch cell.type {
+                case .trueFalse:
+                    content = ItemContent(stem: "【示例题 \(n)】“\(element.name)”是\(scope.name)的内容之一，相关操作必须遵守安全规程。",
+                                          correct: [n % 3 == 0 ? 1 : 0], explanation: "示例解析：按\(scope.name)的要求判断。")
+                case .multipleChoice:
+                    content = ItemContent(stem: "【示例题 \(n)】关于“\(element.name)”，下列说法中正确的有（　）。",
+                                          options: ["应按规程和图纸要求进行", "应做好安全防护和检查", "可以省略必要的测量步骤", "完成后应记录并复核"],
+                                          correct: [0, 1, 3], explanation: "示例解析：不得省略必要的测量步骤。")
+                default:
+                    content = ItemContent(stem: "【示例题 \(n)】关于“\(element.name)”，下列说法正确的是（　）。",
+                                          options: ["应当符合\(scope.name)的相关要求", "可以不考虑安全要求", "与本职业无关", "无需任何检查"],
+                                          correct: [0], explanation: "示例解析：见\(scope.name)。")
+                }
+                inputs.append(.init(standardID: try standardRow.requireID(), level: 4, part: .theory, scopeCode: scope.code,
+                                    elementCode: element.code, type: cell.type, content: content, difficulty: difficulty,
+                                    source: "示例数据", tags: ["示例", scope.name]))
+            }
+        }
+        let authorActor = AuditActor(id: author.id, name: author.username)
+        let reviewerActor = AuditActor(id: reviewer.id, name: reviewer.username)
+        _ = try await ItemBankStore.createMany(inputs, author: authorActor, sealer: sealer, on: db, time: time)
+        for item in try await StoredItem.query(on: db).all() {
+            try await ItemBankStore.act(.submit, itemID: item.id!, reason: nil, actor: authorActor, on: db, time: time)
+            try await ItemBankStore.act(.approve, itemID: item.id!, reason: nil, actor: reviewerActor, on: db, time: time)
+        }
+        return inputs.count
     }
 }

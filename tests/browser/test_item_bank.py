@@ -1,0 +1,69 @@
+"""An author writes an item, a second person approves it, a paper is assembled and its PDF downloads."""
+import os
+import tempfile
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from conftest import screenshot, sign_in
+
+
+def test_author_reviewer_assemble_download(server, browser):
+    # The author writes a single-choice item for 电工 四级, element C-001.
+    sign_in(browser, server, "items")
+    browser.get(server + "/items/new")
+    target = Select(browser.find_element(By.ID, "f-target"))
+    option = next(o for o in target.options if "四级 · 理论知识考试 · C-001" in o.text)
+    target.select_by_value(option.get_attribute("value"))
+    Select(browser.find_element(By.ID, "f-type")).select_by_value("single-choice")
+    browser.find_element(By.ID, "f-stem").send_keys("浏览器测试：接触器互锁的主要作用是（　）。")
+    browser.find_element(By.ID, "f-options").send_keys("防止电源短路\n提高转速\n降低电流\n节约电能")
+    browser.find_element(By.ID, "f-correct").send_keys("A")
+    browser.find_element(By.ID, "save-item").click()
+    assert "已保存为草稿" in browser.page_source
+    item_url = browser.current_url.split("?")[0]
+    browser.find_element(By.ID, "wf-submit").click()
+    assert "待审核" in browser.page_source
+    # The author is not offered approval of their own item.
+    assert not browser.find_elements(By.ID, "wf-approve")
+    screenshot(browser, "item-in-review")
+
+    # A second person approves it.
+    sign_in(browser, server, "reviewer")
+    browser.get(item_url)
+    assert "浏览器测试：接触器互锁" in browser.page_source
+    browser.find_element(By.ID, "wf-approve").click()
+    assert "已通过" in browser.page_source
+
+    # The reviewer assembles a paper from the bank; its session has started, so it is released.
+    browser.get(server + "/papers")
+    target = Select(browser.find_element(By.ID, "f-target"))
+    option = next(o for o in target.options if "电工 2018 · 四级/中级工" in o.text)
+    target.select_by_value(option.get_attribute("value"))
+    forms = browser.find_element(By.ID, "f-forms")
+    forms.clear()
+    forms.send_keys("1")
+    release = browser.find_element(By.ID, "f-releaseAt")
+    browser.execute_script("arguments[0].value = arguments[1]", release, "2026-01-05T09:00")
+    browser.find_element(By.ID, "assemble").click()
+    assert "已生成并密封 1 套平行卷" in browser.page_source, browser.page_source[:3000]
+    browser.find_element(By.CSS_SELECTOR, "table a[href^='/papers/']").click()
+    assert "试卷已启封" in browser.page_source
+    screenshot(browser, "paper-open")
+
+    # The PDF really downloads.
+    folder = tempfile.mkdtemp(prefix="skillcert-download-")
+    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
+    browser.find_element(By.ID, "paper-pdf").click()
+    deadline = time.time() + 30
+    pdfs = []
+    while time.time() < deadline:
+        pdfs = [f for f in os.listdir(folder) if f.endswith(".pdf")]
+        if pdfs:
+            break
+        time.sleep(0.2)
+    assert pdfs, "no PDF was downloaded"
+    with open(os.path.join(folder, pdfs[0]), "rb") as f:
+        head = f.read(5)
+    assert head == b"%PDF-"
