@@ -37,5 +37,10 @@ test-postgres:
 test-browser:
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/browser
 
+## Benchmarks on a release build (not part of make test): paper assembly against HiGHS.
+bench: deps
+	swift build -c release --product skillcert
+	.build/release/skillcert bench assembly
+
 clean:
 	rm -rf .build data
