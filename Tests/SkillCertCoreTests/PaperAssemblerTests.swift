@@ -75,6 +75,24 @@ struct PaperAssemblerTests {
         #expect(again == forms)
     }
 
+    @Test("core (X) items are preferred until the blueprint's core share is reached")
+    func coreShare() throws {
+        var bp = try Blueprint.derive(from: Self.table)
+        bp.corePointsShare = 0.8
+        // Half the bank is core: a random draw would give about 50 %.
+        let bank = Self.bank(bp, factor: 4, seed: 11).enumerated().map { i, item in
+            var x = item
+            x.isCore = i % 2 == 0
+            x.exposure = 0
+            return x
+        }
+        let forms = try PaperAssembler.assemble(blueprint: bp, bank: bank, forms: 2, seed: 11)
+        for form in forms {
+            #expect(form.corePointsShare >= 0.8 - 1e-9, "core share \(form.corePointsShare)")
+            #expect(abs(form.difficulty - bp.difficultyTarget) <= bp.difficultyTolerance + 1e-9)
+        }
+    }
+
     @Test("a tight overlap limit forces reuse to stay within it")
     func overlapLimit() throws {
         var bp = try Blueprint.derive(from: Self.table)

@@ -151,6 +151,8 @@ public enum PaperAssembler {
             }
             try balanceDifficulty(&chosen, chosenIDs: &chosenIDs, blueprint: blueprint, pools: pools, enemyMap: enemyMap,
                                   formsOfItem: formsOfItem, overlap: &overlap, useCount: useCount, label: label(f))
+            raiseCoreShare(&chosen, chosenIDs: &chosenIDs, blueprint: blueprint, pools: pools, enemyMap: enemyMap,
+                           formsOfItem: formsOfItem, overlap: &overlap)
             for entry in chosen {
                 useCount[entry.item.id, default: 0] += 1
                 formsOfItem[entry.item.id, default: []].append(f)
@@ -213,6 +215,37 @@ public enum PaperAssembler {
         }
         if abs(current - blueprint.difficultyTarget) > blueprint.difficultyTolerance + 1e-9 {
             throw AssemblyError.difficultyUnreachable(form: label, achieved: current, target: blueprint.difficultyTarget)
+        }
+    }
+
+    /// Swaps non-core (Y/Z) items for core (X) ones in the same cell while the form is below the blueprint's core
+    /// share, keeping the difficulty window, the overlap limit and the enemy pairs. Best effort: the share reached is
+    /// reported on the form.
+    static func raiseCoreShare(_ chosen: inout [(cell: CellKey, item: BankItem, points: Int)], chosenIDs: inout Set<Int>,
+                               blueprint: Blueprint, pools: [CellKey: [BankItem]], enemyMap: [Int: Set<Int>],
+                               formsOfItem: [Int: [Int]], overlap: inout [Int]) {
+        let total = Double(chosen.reduce(0) { $0 + $1.points })
+        guard total > 0 else { return }
+        var share = coreShare(of: chosen)
+        var current = difficulty(of: chosen)
+        for slot in chosen.indices where share + 1e-9 < blueprint.corePointsShare && !chosen[slot].item.isCore {
+            let entry = chosen[slot]
+            let others = chosenIDs.subtracting([entry.item.id])
+            let leaving = formsOfItem[entry.item.id] ?? []
+            guard let pool = pools[entry.cell] else { continue }
+            // Only items no form has used yet: coverage is never bought with overlap between forms.
+            for candidate in pool where candidate.isCore && !chosenIDs.contains(candidate.id) && formsOfItem[candidate.id] == nil {
+                if !(enemyMap[candidate.id] ?? []).isDisjoint(with: others) { continue }
+                let after = current + (candidate.difficulty - entry.item.difficulty) * Double(entry.points) / total
+                if abs(after - blueprint.difficultyTarget) > blueprint.difficultyTolerance { continue }
+                for g in leaving { overlap[g] -= 1 }
+                chosenIDs.remove(entry.item.id)
+                chosenIDs.insert(candidate.id)
+                chosen[slot].item = candidate
+                current = after
+                share += Double(entry.points) / total
+                break
+            }
         }
     }
 
