@@ -229,4 +229,31 @@ struct ItemBankTests {
             #expect(try await AuditLog.verify(on: t.db) == .success(try await AuditEntry.query(on: t.db).count()))
         }
     }
+
+    @Test("practical papers draw task cards the same way")
+    func practicalPaper() async throws {
+        try await TestApp.with { t in
+            let bank = try await Self.setup(t)
+            for i in 1...3 {
+                let task = TaskCard(preparation: "配电板 1 块、交流接触器 2 只、按钮 3 只（第 \(i) 套）", minutes: 120,
+                                    criteria: [.init(text: "按图接线正确", points: 50, deduction: "错 1 处扣 5 分"),
+                                               .init(text: "通电试车成功", points: 40),
+                                               .init(text: "安全文明生产", points: 10, veto: true)])
+                let input = ItemBankStore.ItemInput(standardID: bank.standardID, level: 4, part: .skills, scopeCode: "A",
+                                                    elementCode: String(format: "%03d", i), type: .practicalTask,
+                                                    content: ItemContent(stem: "安装并调试电动机正反转控制电路（任务 \(i)）", task: task),
+                                                    difficulty: 0.7)
+                try await Self.approved(t, bank, input)
+            }
+            let papers = try await PaperStore.assemble(standardID: bank.standardID, level: 4, part: .skills, forms: 1, seed: 5,
+                                                       releaseAt: t.time.now(), actor: bank.reviewer.actor, sealer: Self.sealer,
+                                                       on: t.db, time: t.time)
+            let content = try await PaperStore.open(paperID: papers[0].id!, reader: AuditActor(id: UUID(), name: "exams"),
+                                                    sealer: Self.sealer, on: t.db, time: t.time)
+            #expect(content.entries.count == 2)
+            #expect(content.entries.allSatisfy { $0.type == .practicalTask && $0.content.task?.criteria.count == 3 })
+            #expect(content.totalPoints == 100)
+            #expect(content.part == .skills)
+        }
+    }
 }

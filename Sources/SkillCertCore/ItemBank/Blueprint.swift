@@ -41,6 +41,15 @@ public struct Blueprint: Codable, Sendable, Equatable {
     }
 
     public var totalPoints: Int { cells.reduce(0) { $0 + $1.points } }
+
+    /// The scope of a cell that takes items from any scope.
+    public static let anyScope = "*"
+
+    /// The default skills paper where the standard has no element table for skills: two task cards of 50 points,
+    /// from any scope.
+    public static let defaultSkills = Blueprint(cells: [Cell(scope: anyScope, type: .practicalTask, count: 2, pointsEach: 50)],
+                                                difficultyTarget: 0.7, difficultyTolerance: 0.3, corePointsShare: 0,
+                                                maxOverlap: 1, exposureLimit: 10)
     public var itemCount: Int { cells.reduce(0) { $0 + $1.count } }
 
     /// How the points of a theory paper are split over item types, and the points of one item of each type.

@@ -99,6 +99,10 @@ public enum PaperAssembler {
         let usable = bank.filter { $0.exposure < blueprint.exposureLimit }
         var pools: [CellKey: [BankItem]] = [:]
         for item in usable { pools[item.cell, default: []].append(item) }
+        // A cell with scope "*" draws from every scope of its item type (e.g. task cards for a skills paper).
+        for cell in blueprint.cells where cell.scope == Blueprint.anyScope {
+            pools[cell.key] = usable.filter { $0.cell.type == cell.type }
+        }
         // Shuffle once per cell; later draws walk the pool, preferring items no form has used yet.
         for key in pools.keys.sorted() { pools[key]!.shuffle(using: &rng) }
         let shortfalls = blueprint.cells.compactMap { cell -> AssemblyError.Shortfall? in

@@ -71,10 +71,25 @@ public enum PaperPDF {
                 pdf.spacer(4)
             }
         }
-        pdf.pageBreak()
-        pdf.text("\(p.title)（\(p.formLabel) 卷）答题卡", size: 15, bold: true, align: .center, spacingAfter: 8)
-        pdf.text("姓名：____________　　准考证号：______________________　　考场：______　座位号：______", size: 10.5, spacingAfter: 10)
-        pdf.answerGrid(count: p.items.count, columns: 5, boxLabel: ".")
+        for item in p.items where item.type == .practicalTask {
+            guard let task = item.content.task else { continue }
+            pdf.text("试题 \(item.number)（\(item.points) 分）", size: 12, bold: true, spacingAfter: 4)
+            pdf.text(item.content.stem, size: 10.5)
+            pdf.text("考核准备通知单：\(task.preparation)", size: 10.5)
+            pdf.text("考核时间：\(task.minutes) 分钟", size: 10.5, spacingAfter: 6)
+            pdf.text("考核评分记录表", size: 11, bold: true)
+            for (i, c) in task.criteria.enumerated() {
+                pdf.text("\(i + 1). \(c.text)（\(c.points) 分）\(c.deduction.map { "　扣分：\($0)" } ?? "")\(c.veto ? "　【否决项】" : "")　得分：______", size: 10)
+            }
+            pdf.text("考评员签字：____________　　日期：____________", size: 10.5, spacingAfter: 12)
+        }
+        let objective = p.items.filter { $0.type != .practicalTask }
+        if !objective.isEmpty {
+            pdf.pageBreak()
+            pdf.text("\(p.title)（\(p.formLabel) 卷）答题卡", size: 15, bold: true, align: .center, spacingAfter: 8)
+            pdf.text("姓名：____________　　准考证号：______________________　　考场：______　座位号：______", size: 10.5, spacingAfter: 10)
+            pdf.answerGrid(count: objective.count, columns: 5, boxLabel: ".")
+        }
         return try pdf.finish()
     }
 
@@ -90,7 +105,7 @@ public enum PaperPDF {
             case .trueFalse: key = item.content.correct == [0] ? "√" : "×"
             case .fillIn: key = (item.content.acceptedAnswers ?? []).joined(separator: " / ")
             case .singleChoice, .multipleChoice: key = (item.content.correct ?? []).map(letter).joined()
-            case .practicalTask: key = "—"
+            case .practicalTask: key = "按评分记录表评分"
             }
             line.append("\(item.number). \(key)")
             if line.count == 10 {

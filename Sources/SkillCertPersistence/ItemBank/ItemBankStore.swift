@@ -293,9 +293,15 @@ public enum ItemBankStore {
         public var minDifficulty: Double?
         public var maxDifficulty: Double?
         public var tag: String?
+        public var element: String?
+        /// `unused` or `used`.
+        public var usage: String?
 
         public init(standardID: UUID? = nil, level: Int? = nil, scope: String? = nil, type: ItemType? = nil,
-                    status: ItemStatus? = nil, minDifficulty: Double? = nil, maxDifficulty: Double? = nil, tag: String? = nil) {
+                    status: ItemStatus? = nil, minDifficulty: Double? = nil, maxDifficulty: Double? = nil, tag: String? = nil,
+                    element: String? = nil, usage: String? = nil) {
+            self.element = element
+            self.usage = usage
             self.standardID = standardID
             self.level = level
             self.scope = scope
@@ -327,6 +333,7 @@ public enum ItemBankStore {
         if let l = f.level { query.filter(\.$level == l) }
         if let s = f.scope, !s.isEmpty { query.filter(\.$scopeCode == s) }
         if let t = f.type { query.filter(\.$itemType == t.rawValue) }
+        if let e = f.element, !e.isEmpty { query.filter(\.$elementCode == e) }
         let items = try await query.sort(\.$createdAt, .descending).all()
         guard !items.isEmpty else { return ([], 0) }
         let versions = try await StoredItemVersion.query(on: db).filter(\.$itemID ~~ items.compactMap(\.id)).all()
@@ -344,7 +351,9 @@ public enum ItemBankStore {
             if let m = f.maxDifficulty, v.difficulty > m { continue }
             if let t = f.tag?.trimmingCharacters(in: .whitespaces), !t.isEmpty,
                !(v.tags.localizedCaseInsensitiveContains(t) || v.source.localizedCaseInsensitiveContains(t)) { continue }
-            rows.append(Row(item: item, version: v, uses: useCount[item.id!] ?? 0))
+            let uses = useCount[item.id!] ?? 0
+            if f.usage == "unused" && uses > 0 || f.usage == "used" && uses == 0 { continue }
+            rows.append(Row(item: item, version: v, uses: uses))
         }
         let start = min((page - 1) * perPage, rows.count)
         return (Array(rows[start..<min(start + perPage, rows.count)]), rows.count)

@@ -16,7 +16,13 @@ public enum PaperStore {
     public static func derivedBlueprint(standardID: UUID, level: Int, part: AssessmentPartKind,
                                         on db: any Database) async throws -> Blueprint {
         let standard = try await StandardStore.find(id: standardID, on: db).standard()
-        guard let table = standard.spec(for: Level(level))?.elementTables?.first(where: { $0.part == part }) else {
+        let table = standard.spec(for: Level(level))?.elementTables?.first(where: { $0.part == part })
+        if part == .skills {
+            guard let table else { return Blueprint.defaultSkills }
+            return try Blueprint.derive(from: table, mix: [.init(type: .practicalTask, points: 100, pointsEach: 50)],
+                                        difficultyTolerance: 0.3, maxOverlap: 1, exposureLimit: 10)
+        }
+        guard let table else {
             throw ValidationFailure([FieldError(code: "no_element_table", field: "level",
                                                 zh: "该标准的 \(Level(level).shortName)\(part.nameZH)没有鉴定要素细目表，无法生成蓝图",
                                                 en: "no element table for this level and part")])

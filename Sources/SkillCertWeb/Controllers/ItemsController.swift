@@ -154,6 +154,8 @@ enum ItemsController {
             \(H.select(req.tr("标准", "Standard"), name: "standard", options: standardOptions, selected: filter.standardID?.uuidString ?? "", req: req))
             \(H.select(req.tr("等级", "Level"), name: "level", options: [("", req.tr("全部", "All"))] + (1...5).reversed().map { (String($0), Level($0).shortName) }, selected: filter.level.map(String.init) ?? "", req: req))
             \(H.field(req.tr("鉴定范围", "Scope"), name: "scope", value: filter.scope ?? "", req: req, attrs: "style=\"min-width:5rem\""))
+            \(H.field(req.tr("鉴定点", "Element"), name: "element", value: filter.element ?? "", req: req, attrs: "style=\"min-width:5rem\""))
+            \(H.select(req.tr("使用情况", "Usage"), name: "usage", options: [("", req.tr("全部", "All")), ("unused", req.tr("未使用", "Unused")), ("used", req.tr("已使用", "Used"))], selected: filter.usage ?? "", req: req))
             \(H.select(req.tr("题型", "Type"), name: "type", options: [("", req.tr("全部", "All"))] + ItemType.allCases.map { ($0.rawValue, req.tr($0.nameZH, $0.nameEN)) }, selected: filter.type?.rawValue ?? "", req: req))
             \(H.select(req.tr("状态", "Status"), name: "status", options: [("", req.tr("全部", "All"))] + ItemStatus.allCases.map { ($0.rawValue, req.tr($0.nameZH, $0.nameEN)) }, selected: filter.status?.rawValue ?? "", req: req))
             \(H.field(req.tr("难度 ≥", "Difficulty ≥"), name: "minDifficulty", value: filter.minDifficulty.map { String($0) } ?? "", req: req, attrs: "style=\"min-width:5rem\""))
@@ -185,6 +187,11 @@ enum ItemsController {
         f.minDifficulty = opt("minDifficulty").flatMap { Double($0) }
         f.maxDifficulty = opt("maxDifficulty").flatMap { Double($0) }
         f.tag = opt("tag")
+        f.element = opt("element")
+        if let u = opt("usage") {
+            guard ["used", "unused"].contains(u) else { throw WebError.badField("usage", zh: "使用情况无效", en: "usage must be used or unused") }
+            f.usage = u
+        }
         return f
     }
 

@@ -22,24 +22,30 @@ enum PapersController {
         r.endpoint(.GET, "papers/:id/answer-key.pdf", access: .anyOf(readers), use: answerKeyPDF)
     }
 
-    /// (standard, level) pairs whose theory part has an element table, as `standardID|level`.
+    /// (standard, level, part) for theory parts with an element table and every skills part, as `standardID|level|part`.
     static func targets(_ req: Request) async throws -> [(String, String)] {
         var out: [(String, String)] = []
         for row in try await StandardStore.list(status: .inUse, on: req.db) {
             let s = try row.standard()
-            for spec in s.levels where spec.elementTables?.contains(where: { $0.part == .theory }) == true {
-                out.append(("\(row.id!.uuidString)|\(spec.level.number)", "\(s.occupation.name) \(s.edition.edition) · \(spec.level.fullName) · 理论知识"))
+            for spec in s.levels.sorted(by: { $0.level.number > $1.level.number }) {
+                if spec.elementTables?.contains(where: { $0.part == .theory }) == true {
+                    out.append(("\(row.id!.uuidString)|\(spec.level.number)|theory", "\(s.occupation.name) \(s.edition.edition) · \(spec.level.fullName) · 理论知识"))
+                }
+                if spec.parts.contains(where: { $0.part == .skills }) {
+                    out.append(("\(row.id!.uuidString)|\(spec.level.number)|skills", "\(s.occupation.name) \(s.edition.edition) · \(spec.level.fullName) · 操作技能"))
+                }
             }
         }
         return out
     }
 
-    static func parseTarget(_ text: String?) throws -> (UUID, Int) {
+    static func parseTarget(_ text: String?) throws -> (UUID, Int, AssessmentPartKind) {
         let p = (text ?? "").split(separator: "|").map(String.init)
-        guard p.count == 2, let id = UUID(uuidString: p[0]), let level = Int(p[1]) else {
+        guard p.count >= 2, let id = UUID(uuidString: p[0]), let level = Int(p[1]) else {
             throw ValidationFailure([.required("target", label: "标准与等级")])
         }
-        return (id, level)
+        let part = p.count > 2 ? AssessmentPartKind(rawValue: p[2]) ?? .theory : .theory
+        return (id, level, part)
     }
 
     @Sendable static func list(req: Request) async throws -> Response {
@@ -97,7 +103,7 @@ enum PapersController {
     @Sendable static func assemble(req: Request) async throws -> Response {
         let form = try req.content.decode(AssembleForm.self)
         do {
-            let (standardID, level) = try parseTarget(form.target)
+            let (standardID, level, part) = try parseTarget(form.target)
             guard let forms = Int(form.forms ?? ""), let seed = UInt64(form.seed ?? "") else {
                 throw ValidationFailure([FieldError(code: "invalid_number", field: "forms", zh: "平行卷数与随机种子应为整数",
                                                     en: "forms and seed must be whole numbers")])
@@ -105,7 +111,7 @@ enum PapersController {
             if let text = form.releaseAt, !text.isEmpty, parseLocal(text) == nil {
                 throw ValidationFailure([FieldError(code: "invalid_date", field: "releaseAt", zh: "开考时间无效", en: "invalid time")])
             }
-            let papers = try await PaperStore.assemble(standardID: standardID, level: level, part: .theory, forms: forms, seed: seed,
+            let papers = try await PaperStore.assemble(standardID: standardID, level: level, part: part, forms: forms, seed: seed,
                                                        releaseAt: parseLocal(form.releaseAt), actor: try req.requireUser().actor,
                                                        sealer: try req.sealer(), on: req.db, time: req.time)
             return req.redirect(to: "/papers?done=\(req.tr("已生成并密封 \(papers.count) 套平行卷", "\(papers.count) forms assembled and sealed").urlQueryEncoded)")
@@ -122,14 +128,14 @@ enum PapersController {
         let options = try await targets(req)
         let selected = req.query[String.self, at: "target"] ?? options.first?.0 ?? ""
         var body = ""
-        if let (standardID, level) = try? parseTarget(selected) {
-            let saved = try await PaperStore.latestBlueprint(standardID: standardID, level: level, part: .theory, on: req.db)
+        if let (standardID, level, part) = try? parseTarget(selected) {
+            let saved = try await PaperStore.latestBlueprint(standardID: standardID, level: level, part: part, on: req.db)
             let bp: Blueprint
             if let saved { bp = try saved.blueprint() } else {
-                bp = try await PaperStore.derivedBlueprint(standardID: standardID, level: level, part: .theory, on: req.db)
+                bp = try await PaperStore.derivedBlueprint(standardID: standardID, level: level, part: part, on: req.db)
             }
             let rows = bp.cells.enumerated().map { i, c in
-                "<tr><td>\(esc(c.scope))</td><td>\(req.tr(c.type.nameZH, c.type.nameEN))</td><td><input type=\"number\" name=\"count[\(i)]\" value=\"\(c.count)\" min=\"0\" style=\"min-width:5rem\"></td><td>\(c.pointsEach)</td><td>\(c.points)</td></tr>"
+                "<tr><td>\(c.scope == Blueprint.anyScope ? req.tr("任意", "any") : esc(c.scope))</td><td>\(req.tr(c.type.nameZH, c.type.nameEN))</td><td><input type=\"number\" name=\"count[\(i)]\" value=\"\(c.count)\" min=\"0\" style=\"min-width:5rem\"></td><td><input type=\"number\" name=\"pointsEach[\(i)]\" value=\"\(c.pointsEach)\" min=\"1\" style=\"min-width:5rem\"></td><td>\(c.points)</td></tr>"
             }.joined()
             body = """
                 <p>\(saved.map { req.tr("已保存版本 v\($0.version)（\($0.createdBy)，\(H.time($0.createdAt))）", "Saved version v\($0.version)") } ?? req.tr("尚未保存：由鉴定要素细目表生成", "Not saved yet: derived from the element table")) · \(req.tr("总分", "total")) \(bp.totalPoints) · \(bp.itemCount) \(req.tr("题", "items"))</p>
@@ -138,7 +144,8 @@ enum PapersController {
                 <div class="filters">\(H.field(req.tr("难度目标", "Difficulty target"), name: "difficultyTarget", value: String(bp.difficultyTarget), req: req))
                 \(H.field(req.tr("容差", "Tolerance"), name: "difficultyTolerance", value: String(bp.difficultyTolerance), req: req))
                 \(H.field(req.tr("任意两卷重复题上限", "Max shared items between forms"), name: "maxOverlap", value: String(bp.maxOverlap), req: req))
-                \(H.field(req.tr("曝光上限（近一年使用次数）", "Exposure limit (uses in a year)"), name: "exposureLimit", value: String(bp.exposureLimit), req: req))</div>
+                \(H.field(req.tr("曝光上限（近一年使用次数）", "Exposure limit (uses in a year)"), name: "exposureLimit", value: String(bp.exposureLimit), req: req))
+                \(H.field(req.tr("核心要素（X）分值占比目标", "Core (X) share of points"), name: "corePointsShare", value: String(bp.corePointsShare), req: req))</div>
                 \(H.field(req.tr("调整说明", "Why"), name: "note", required: true, req: req))
                 <div class="actions"><button type="submit">\(req.tr("保存为新版本", "Save as a new version"))</button></div></form>
                 """
@@ -152,21 +159,23 @@ enum PapersController {
 
     @Sendable static func saveBlueprint(req: Request) async throws -> Response {
         let target = try req.content.get(String.self, at: "target")
-        let (standardID, level) = try parseTarget(target)
-        let saved = try await PaperStore.latestBlueprint(standardID: standardID, level: level, part: .theory, on: req.db)
+        let (standardID, level, part) = try parseTarget(target)
+        let saved = try await PaperStore.latestBlueprint(standardID: standardID, level: level, part: part, on: req.db)
         var bp: Blueprint
         if let saved { bp = try saved.blueprint() } else {
-            bp = try await PaperStore.derivedBlueprint(standardID: standardID, level: level, part: .theory, on: req.db)
+            bp = try await PaperStore.derivedBlueprint(standardID: standardID, level: level, part: part, on: req.db)
         }
         for i in bp.cells.indices {
             if let n = (try? req.content.get(String.self, at: "count[\(i)]")).flatMap({ Int($0) }) { bp.cells[i].count = n }
+            if let n = (try? req.content.get(String.self, at: "pointsEach[\(i)]")).flatMap({ Int($0) }) { bp.cells[i].pointsEach = n }
         }
+        if let v = (try? req.content.get(String.self, at: "corePointsShare")).flatMap({ Double($0) }) { bp.corePointsShare = v }
         if let v = (try? req.content.get(String.self, at: "difficultyTarget")).flatMap({ Double($0) }) { bp.difficultyTarget = v }
         if let v = (try? req.content.get(String.self, at: "difficultyTolerance")).flatMap({ Double($0) }) { bp.difficultyTolerance = v }
         if let v = (try? req.content.get(String.self, at: "maxOverlap")).flatMap({ Int($0) }) { bp.maxOverlap = v }
         if let v = (try? req.content.get(String.self, at: "exposureLimit")).flatMap({ Int($0) }) { bp.exposureLimit = v }
         let note = (try? req.content.get(String.self, at: "note")) ?? ""
-        try await PaperStore.saveBlueprint(bp, standardID: standardID, level: level, part: .theory, note: note,
+        try await PaperStore.saveBlueprint(bp, standardID: standardID, level: level, part: part, note: note,
                                            actor: try req.requireUser().actor, on: req.db, time: req.time)
         return req.redirect(to: "/papers/blueprint?target=\(target.urlQueryEncoded)")
     }
@@ -225,10 +234,11 @@ enum PapersController {
         let content = try await PaperStore.open(paperID: id, reader: try req.requireUser().actor, sealer: try req.sealer(),
                                                 on: req.db, time: req.time)
         let standard = try await StandardStore.find(id: paper.standardID, on: req.db).standard()
-        let minutes = standard.spec(for: Level(paper.level))?.parts.first { $0.part == .theory }?.minutes ?? 90
+        let part = AssessmentPartKind(rawValue: paper.part) ?? .theory
+        let minutes = standard.spec(for: Level(paper.level))?.parts.first { $0.part == part }?.minutes ?? 90
         let body = try await BodyStore.load(on: req.db)?.name ?? "职业技能等级认定"
         let items = content.entries.map { PrintablePaper.Item(number: $0.position, type: $0.type, points: $0.points, content: $0.content) }
-        return (PrintablePaper(bodyName: body, title: "\(content.occupation) \(Level(content.level).fullName) 理论知识考试试卷",
+        return (PrintablePaper(bodyName: body, title: "\(content.occupation) \(Level(content.level).fullName) \(part == .theory ? "理论知识考试试卷" : "操作技能考核试卷")",
                                formLabel: content.label, minutes: minutes, items: items), paper)
     }
 
