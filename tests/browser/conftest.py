@@ -76,7 +76,15 @@ def sign_in(driver, base: str, username: str, password: str = STAFF_PASSWORD) ->
     driver.find_element(By.ID, "f-username").send_keys(username)
     driver.find_element(By.ID, "f-password").send_keys(password)
     driver.find_element(By.ID, "login-submit").click()
-    assert driver.current_url.endswith("/dashboard"), driver.current_url
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/dashboard"), message=driver.current_url)
+
+
+def wait_for_text(driver, text: str, timeout: float = 10) -> None:
+    """Waits until the page (after a form post and its redirect) shows the text."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, timeout).until(lambda d: text in d.page_source,
+                                         message=f"page never showed {text!r}")
 
 
 def screenshot(driver, name: str) -> None:

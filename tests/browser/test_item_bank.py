@@ -6,7 +6,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import screenshot, sign_in
+from conftest import screenshot, sign_in, wait_for_text
 
 
 def test_author_reviewer_assemble_download(server, browser):
@@ -21,10 +21,10 @@ def test_author_reviewer_assemble_download(server, browser):
     browser.find_element(By.ID, "f-options").send_keys("防止电源短路\n提高转速\n降低电流\n节约电能")
     browser.find_element(By.ID, "f-correct").send_keys("A")
     browser.find_element(By.ID, "save-item").click()
-    assert "已保存为草稿" in browser.page_source
+    wait_for_text(browser, "已保存为草稿")
     item_url = browser.current_url.split("?")[0]
     browser.find_element(By.ID, "wf-submit").click()
-    assert "待审核" in browser.page_source
+    wait_for_text(browser, "待审核")
     # The author is not offered approval of their own item.
     assert not browser.find_elements(By.ID, "wf-approve")
     screenshot(browser, "item-in-review")
@@ -34,7 +34,7 @@ def test_author_reviewer_assemble_download(server, browser):
     browser.get(item_url)
     assert "浏览器测试：接触器互锁" in browser.page_source
     browser.find_element(By.ID, "wf-approve").click()
-    assert "已通过" in browser.page_source
+    wait_for_text(browser, "已通过")
 
     # The reviewer assembles a paper from the bank; its session has started, so it is released.
     browser.get(server + "/papers")
@@ -47,9 +47,9 @@ def test_author_reviewer_assemble_download(server, browser):
     release = browser.find_element(By.ID, "f-releaseAt")
     browser.execute_script("arguments[0].value = arguments[1]", release, "2026-01-05T09:00")
     browser.find_element(By.ID, "assemble").click()
-    assert "已生成并密封 1 套平行卷" in browser.page_source, browser.page_source[:3000]
+    wait_for_text(browser, "已生成并密封 1 套平行卷")
     browser.find_element(By.CSS_SELECTOR, "table a[href^='/papers/']").click()
-    assert "试卷已启封" in browser.page_source
+    wait_for_text(browser, "试卷已启封")
     screenshot(browser, "paper-open")
 
     # The PDF really downloads.
