@@ -29,7 +29,7 @@ struct EligibilityCommand: AsyncParsableCommand {
                 do {
                     raw = try JSONDecoder().decode(RawApplicantProfile.self, from: data)
                 } catch let e as DecodingError {
-                    throw ValidationFailure([CLIErrors.decoding(e)])
+                    throw ValidationFailure([FieldError(decoding: e)])
                 }
                 let decision = try await withApplication { app in
                     try await SkillCertApp.migrate(app)
@@ -51,25 +51,6 @@ struct EligibilityCommand: AsyncParsableCommand {
                 failure.errors.forEach { eprint("输入错误 \($0.field)：\($0.messageZH)  (\($0.code): \($0.messageEN))") }
                 throw ExitCode(2)
             }
-        }
-    }
-}
-
-enum CLIErrors {
-    static func decoding(_ e: DecodingError) -> FieldError {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.reduce("") { out, k in k.intValue.map { "\(out)[\($0)]" } ?? (out.isEmpty ? k.stringValue : "\(out).\(k.stringValue)") }
-        }
-        switch e {
-        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
-            return FieldError(code: "invalid_type", field: path(ctx.codingPath), zh: "类型不正确", en: "wrong type")
-        case .keyNotFound(let key, let ctx):
-            return FieldError(code: "missing_field", field: path(ctx.codingPath + [key]), zh: "缺少字段", en: "missing")
-        case .dataCorrupted(let ctx):
-            return FieldError(code: "invalid_json", field: path(ctx.codingPath).isEmpty ? "$" : path(ctx.codingPath),
-                              zh: "不是有效的 JSON", en: "not valid JSON")
-        @unknown default:
-            return FieldError(code: "invalid_json", field: "$", zh: "不是有效的 JSON", en: "not valid JSON")
         }
     }
 }

@@ -73,3 +73,37 @@ public struct FieldValidator: Sendable {
         if !errors.isEmpty { throw ValidationFailure(errors) }
     }
 }
+
+extension FieldError {
+    /// A decoding error as a field error naming the JSON/YAML path (`profile.work[0].from`).
+    public init(decoding error: DecodingError) {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.reduce("") { out, k in
+                if let i = k.intValue { return "\(out)[\(i)]" }
+                return out.isEmpty ? k.stringValue : "\(out).\(k.stringValue)"
+            }
+        }
+        switch error {
+        case .keyNotFound(let key, let ctx):
+            let f = path(ctx.codingPath + [key])
+            self.init(code: "missing_field", field: f, zh: "缺少字段 \(f)", en: "\(f) is required")
+        case .typeMismatch(let type, let ctx):
+            let f = path(ctx.codingPath)
+            self.init(code: "invalid_type", field: f, zh: "字段 \(f.isEmpty ? "（根）" : f) 的类型不正确",
+                      en: "\(f.isEmpty ? "the document" : f) should be \(type)")
+        case .valueNotFound(_, let ctx):
+            let f = path(ctx.codingPath)
+            self.init(code: "invalid_type", field: f, zh: "字段 \(f) 缺少值", en: "\(f) has no value")
+        case .dataCorrupted(let ctx):
+            let f = path(ctx.codingPath)
+            if ctx.codingPath.isEmpty {
+                self.init(code: "invalid_json", field: "", zh: "内容不是有效的 JSON", en: "the body is not valid JSON")
+            } else {
+                self.init(code: "invalid_value", field: f, zh: "字段 \(f) 的值无效：\(ctx.debugDescription)",
+                          en: "\(f) is invalid: \(ctx.debugDescription)")
+            }
+        @unknown default:
+            self.init(code: "invalid_body", field: "", zh: "内容无效", en: "invalid content")
+        }
+    }
+}

@@ -254,13 +254,5 @@ public enum PaperAssembler {
     }
 
     /// A, B, …, Z, AA, AB, …
-    public static func label(_ index: Int) -> String {
-        var n = index
-        var s = ""
-        repeat {
-            s = String(UnicodeScalar(UInt8(65 + n % 26))) + s
-            n = n / 26 - 1
-        } while n >= 0
-        return s
-    }
+    public static func label(_ index: Int) -> String { alphabeticLabel(index) }
 }

@@ -35,8 +35,6 @@ public struct PrintablePaper: Sendable {
 public enum PaperPDF {
     static let sectionNumbers = ["一", "二", "三", "四", "五", "六"]
 
-    static func letter(_ i: Int) -> String { String(UnicodeScalar(UInt8(65 + i))) }
-
     /// The paper: header, instructions, items by type, and an answer sheet on its own page.
     public static func paper(_ p: PrintablePaper) throws -> [UInt8] {
         let pdf = PDFBuilder(footer: "\(p.title)（\(p.formLabel) 卷）")
@@ -66,7 +64,7 @@ public enum PaperPDF {
             for item in items {
                 pdf.text("\(item.number). \(item.content.stem)", size: 10.5, spacingAfter: 2)
                 for (i, option) in (item.content.options ?? []).enumerated() {
-                    pdf.text("    \(letter(i)). \(option)", size: 10.5, spacingAfter: 1)
+                    pdf.text("    \(alphabeticLabel(i)). \(option)", size: 10.5, spacingAfter: 1)
                 }
                 pdf.spacer(4)
             }
@@ -100,13 +98,7 @@ public enum PaperPDF {
         pdf.text("\(p.title)（\(p.formLabel) 卷）标准答案", size: 16, bold: true, align: .center, spacingAfter: 10)
         var line: [String] = []
         for item in p.items {
-            let key: String
-            switch item.type {
-            case .trueFalse: key = item.content.correct == [0] ? "√" : "×"
-            case .fillIn: key = (item.content.acceptedAnswers ?? []).joined(separator: " / ")
-            case .singleChoice, .multipleChoice: key = (item.content.correct ?? []).map(letter).joined()
-            case .practicalTask: key = "按评分记录表评分"
-            }
+            let key = ItemAnswer.format(item.content, type: item.type)
             line.append("\(item.number). \(key)")
             if line.count == 10 {
                 pdf.text(line.joined(separator: "　"), size: 10.5)

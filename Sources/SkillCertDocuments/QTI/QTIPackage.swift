@@ -62,8 +62,6 @@ public enum QTIPackage {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    static func letter(_ i: Int) -> String { String(UnicodeScalar(UInt8(65 + i))) }
-
     static func itemXML(_ item: QTIItem) -> String {
         let c = item.content
         var declaration = ""
@@ -72,9 +70,9 @@ public enum QTIPackage {
         switch item.type {
         case .singleChoice, .multipleChoice:
             let cardinality = item.type == .singleChoice ? "single" : "multiple"
-            let values = (c.correct ?? []).map { "<qti-value>\(letter($0))</qti-value>" }.joined()
+            let values = (c.correct ?? []).map { "<qti-value>\(alphabeticLabel($0))</qti-value>" }.joined()
             declaration = "<qti-response-declaration identifier=\"RESPONSE\" cardinality=\"\(cardinality)\" base-type=\"identifier\"><qti-correct-response>\(values)</qti-correct-response></qti-response-declaration>"
-            let choices = (c.options ?? []).enumerated().map { "<qti-simple-choice identifier=\"\(letter($0.offset))\">\(esc($0.element))</qti-simple-choice>" }.joined()
+            let choices = (c.options ?? []).enumerated().map { "<qti-simple-choice identifier=\"\(alphabeticLabel($0.offset))\">\(esc($0.element))</qti-simple-choice>" }.joined()
             body = "<qti-choice-interaction response-identifier=\"RESPONSE\" shuffle=\"false\" max-choices=\"\(item.type == .singleChoice ? 1 : 0)\"><qti-prompt>\(esc(c.stem))</qti-prompt>\(choices)</qti-choice-interaction>"
         case .trueFalse:
             declaration = "<qti-response-declaration identifier=\"RESPONSE\" cardinality=\"single\" base-type=\"identifier\"><qti-correct-response><qti-value>\(c.correct == [0] ? "true" : "false")</qti-value></qti-correct-response></qti-response-declaration>"

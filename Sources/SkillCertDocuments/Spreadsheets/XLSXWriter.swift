@@ -1,4 +1,5 @@
 import Foundation
+import SkillCertCore
 import ZIPFoundation
 
 /// A value in one spreadsheet cell.
@@ -50,16 +51,7 @@ public enum XLSXWriter {
     }
 
     /// The column letters of a zero-based index: 0 → A, 26 → AA.
-    public static func columnName(_ index: Int) -> String {
-        var n = index + 1
-        var s = ""
-        while n > 0 {
-            let r = (n - 1) % 26
-            s = String(UnicodeScalar(65 + r).map(Character.init) ?? "A") + s
-            n = (n - 1) / 26
-        }
-        return s
-    }
+    public static func columnName(_ index: Int) -> String { alphabeticLabel(index) }
 
     static func escape(_ text: String) -> String {
         var out = ""

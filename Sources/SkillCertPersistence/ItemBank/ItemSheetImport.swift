@@ -38,16 +38,6 @@ public enum ItemSheetImport {
         "填空": .fillIn, "填空题": .fillIn, "fill-in": .fillIn,
     ]
 
-    static func letter(_ index: Int) -> String {
-        var n = index + 1
-        var s = ""
-        while n > 0 {
-            s = String(UnicodeScalar(UInt8(65 + (n - 1) % 26))) + s
-            n = (n - 1) / 26
-        }
-        return s
-    }
-
     /// Checks every row; returns the inputs, or every problem found with its row and column.
     public static func parse(rows: [(number: Int, cells: [Int: String])], on db: any Database) async throws
         -> (inputs: [ItemBankStore.ItemInput], errors: [RowError]) {
@@ -80,7 +70,7 @@ public enum ItemSheetImport {
             }
             func fail(_ key: String, _ zh: String, _ en: String) {
                 let header = columns.first { $0.key == key }?.header ?? key
-                errors.append(RowError(row: row.number, column: index[key].map(letter) ?? "", header: header,
+                errors.append(RowError(row: row.number, column: index[key].map(alphabeticLabel) ?? "", header: header,
                                        messageZH: zh, messageEN: en))
             }
             if columns.allSatisfy({ v($0.key).isEmpty }) { continue }
@@ -107,18 +97,14 @@ public enum ItemSheetImport {
             }
             guard ok, let level, let type, let difficulty else { continue }
             let options = ["A", "B", "C", "D", "E", "F"].map(v).reversed().drop(while: \.isEmpty).reversed().map { $0 }
-            let answer = v("answer").uppercased()
             var correct: [Int]?
-            switch type {
-            case .trueFalse:
-                correct = ["对", "正确", "TRUE", "T", "√"].contains(answer) ? [0] : ["错", "错误", "FALSE", "F", "×"].contains(answer) ? [1] : []
-            case .singleChoice, .multipleChoice:
-                if answer.contains(where: { !("A"..."F").contains(String($0)) && $0 != "," }) {
-                    fail("answer", "正确答案“\(v("answer"))”应为 A–F 的字母", "the answer must be letters A–F")
+            if type != .fillIn {
+                guard let parsed = ItemAnswer.parse(v("answer"), type: type) else {
+                    fail("answer", "正确答案“\(v("answer"))”无效（选择题填字母如 A 或 ACD，判断题填 对 或 错）",
+                         "the answer '\(v("answer"))' is invalid (letters like A or ACD; 对/错 for true/false)")
                     continue
                 }
-                correct = answer.compactMap { $0 == "," ? nil : Int($0.asciiValue ?? 65) - 65 }
-            default: break
+                correct = parsed
             }
             let isChoice = type == .singleChoice || type == .multipleChoice
             let content = ItemContent(stem: v("stem"), options: isChoice && !options.isEmpty ? options : nil, correct: correct,

@@ -13,7 +13,9 @@ public enum StandardCodec {
         do {
             standard = try YAMLDecoder().decode(OccupationalStandard.self, from: text)
         } catch let error as DecodingError {
-            throw ValidationFailure([fieldError(error)])
+            var e = FieldError(decoding: error)
+            if e.code == "invalid_json" { e = FieldError(code: "invalid_yaml", field: "$", zh: "YAML 内容无效", en: "invalid YAML document") }
+            throw ValidationFailure([e])
         } catch {
             throw ValidationFailure([FieldError(code: "invalid_yaml", field: "$", zh: "YAML 格式错误：\(error)",
                                                 en: "not valid YAML: \(error)")])
@@ -41,34 +43,6 @@ public enum StandardCodec {
 
     public static func fromJSON(_ text: String) throws -> OccupationalStandard {
         try JSONDecoder().decode(OccupationalStandard.self, from: Data(text.utf8))
-    }
-
-    /// A decoding error as a field error with its path.
-    static func fieldError(_ error: DecodingError) -> FieldError {
-        func path(_ keys: [any CodingKey]) -> String {
-            var out = ""
-            for k in keys {
-                if let i = k.intValue { out += "[\(i)]" } else { out += out.isEmpty ? k.stringValue : ".\(k.stringValue)" }
-            }
-            return out.isEmpty ? "$" : out
-        }
-        switch error {
-        case .keyNotFound(let key, let ctx):
-            let p = path(ctx.codingPath + [key])
-            return FieldError(code: "missing_field", field: p, zh: "缺少字段 \(p)", en: "\(p) is missing")
-        case .typeMismatch(let type, let ctx):
-            let p = path(ctx.codingPath)
-            return FieldError(code: "invalid_type", field: p, zh: "\(p) 的类型不正确（应为 \(type)）", en: "\(p) should be \(type)")
-        case .valueNotFound(_, let ctx):
-            let p = path(ctx.codingPath)
-            return FieldError(code: "missing_value", field: p, zh: "\(p) 缺少值", en: "\(p) has no value")
-        case .dataCorrupted(let ctx):
-            let p = path(ctx.codingPath)
-            return FieldError(code: "invalid_value", field: p, zh: "\(p) 的值无效：\(ctx.debugDescription)",
-                              en: "\(p) is invalid: \(ctx.debugDescription)")
-        @unknown default:
-            return FieldError(code: "invalid_document", field: "$", zh: "文档无效", en: "invalid document")
-        }
     }
 
     /// The standards shipped with the product (`Resources/standards/*.yaml`).

@@ -401,8 +401,7 @@ enum ItemsController {
         html += "<p>\(req.tr(item.type.nameZH, item.type.nameEN)) · \(Level(item.level).fullName) · \(esc(item.scopeCode))-\(esc(item.elementCode)) · v\(version.version) <span class=\"badge\">\(req.tr(version.statusValue.nameZH, version.statusValue.nameEN))</span> · \(req.tr("命题人", "author")) \(esc(item.authorName)) · \(req.tr("预估难度", "difficulty")) \(String(format: "%.2f", version.difficulty))</p>"
         html += "<div class=\"card\"><p><strong>\(esc(content.stem))</strong></p>"
         for (i, option) in (content.options ?? []).enumerated() {
-            let letter = String(UnicodeScalar(UInt8(65 + i)))
-            html += "<p>\(letter). \(esc(option))\((content.correct ?? []).contains(i) ? " <span class=\"badge ok\">✓</span>" : "")</p>"
+            html += "<p>\(alphabeticLabel(i)). \(esc(option))\((content.correct ?? []).contains(i) ? " <span class=\"badge ok\">✓</span>" : "")</p>"
         }
         if item.type == .trueFalse { html += "<p>\(req.tr("答案", "Answer"))：\(content.correct == [0] ? "对" : "错")</p>" }
         if let answers = content.acceptedAnswers { html += "<p>\(req.tr("标准答案", "Accepted"))：\(esc(answers.joined(separator: " / ")))</p>" }
@@ -453,8 +452,7 @@ enum ItemsController {
         let version = try await ItemBankStore.latest(item, on: req.db)
         let c = try await ItemBankStore.readContent(versionID: version.id!, reader: try req.requireUser().actor,
                                                     sealer: try req.sealer(), on: req.db, time: req.time)
-        let correct: String = item.type == .trueFalse ? (c.correct == [0] ? "对" : "错")
-            : (c.correct ?? []).map { String(UnicodeScalar(UInt8(65 + $0))) }.joined()
+        let correct = ItemAnswer.format(c, type: item.type, trueFalse: ("对", "错"))
         let form = ItemForm(target: "\(item.standardID.uuidString)|\(item.level)|\(item.part)|\(item.scopeCode)|\(item.elementCode)",
                             scopeCode: item.scopeCode, elementCode: item.elementCode, type: item.itemType, stem: c.stem,
                             options: (c.options ?? []).joined(separator: "\n"), correct: correct,

@@ -203,13 +203,7 @@ enum PapersController {
             }
             html += "</ol><h2>\(req.tr("答案", "Answer key"))</h2><p class=\"mono\">"
             html += content.entries.map { e -> String in
-                let key: String
-                switch e.type {
-                case .trueFalse: key = e.content.correct == [0] ? "对" : "错"
-                case .fillIn: key = (e.content.acceptedAnswers ?? []).joined(separator: "/")
-                default: key = (e.content.correct ?? []).map { String(UnicodeScalar(UInt8(65 + $0))) }.joined()
-                }
-                return "\(e.position). \(esc(key))"
+                "\(e.position). \(esc(ItemAnswer.format(e.content, type: e.type)))"
             }.joined(separator: "　")
             html += "</p>"
         } catch let e as DomainError {

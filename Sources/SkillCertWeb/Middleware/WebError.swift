@@ -107,34 +107,7 @@ struct ErrorMapper: AsyncMiddleware {
         return response
     }
 
-    static func decodingError(_ e: DecodingError) -> FieldError {
-        func path(_ ctx: DecodingError.Context, extra: (any CodingKey)? = nil) -> String {
-            var keys = ctx.codingPath
-            if let extra { keys.append(extra) }
-            var out = ""
-            for k in keys {
-                if let i = k.intValue { out += "[\(i)]" } else { out += out.isEmpty ? k.stringValue : ".\(k.stringValue)" }
-            }
-            return out
-        }
-        switch e {
-        case .keyNotFound(let key, let ctx):
-            let f = path(ctx, extra: key)
-            return FieldError(code: "missing_field", field: f, zh: "缺少字段 \(f)", en: "\(f) is required")
-        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
-            let f = path(ctx)
-            return FieldError(code: "invalid_type", field: f, zh: "字段 \(f) 的类型不正确",
-                              en: "\(f.isEmpty ? "body" : f) has the wrong type")
-        case .dataCorrupted(let ctx):
-            let f = path(ctx)
-            let isSyntax = ctx.codingPath.isEmpty
-            return FieldError(code: isSyntax ? "invalid_json" : "invalid_value", field: f,
-                              zh: isSyntax ? "请求内容不是有效的 JSON" : "字段 \(f) 的值无效",
-                              en: isSyntax ? "the body is not valid JSON" : "\(f) is invalid: \(ctx.debugDescription)")
-        @unknown default:
-            return FieldError(code: "invalid_body", field: "", zh: "请求内容无效", en: "invalid body")
-        }
-    }
+    static func decodingError(_ e: DecodingError) -> FieldError { FieldError(decoding: e) }
 
     static func abortText(_ status: HTTPResponseStatus) -> (String, String) {
         switch status.code {
