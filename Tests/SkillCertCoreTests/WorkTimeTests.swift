@@ -52,3 +52,24 @@ struct WorkTimeTests {
         #expect(WorkTime.age(born: d("2008-02-29"), on: d("2024-02-28")) == 15)
     }
 }
+
+@Suite("Counting at the edges")
+struct WorkTimeEdgeTests {
+    @Test("a period reaching the last representable date is counted, and quickly")
+    func farFuture() {
+        let start = LocalDate(iso: "2000-01-01")!
+        let months = WorkTime.wholeMonths(.init(start: start, end: LocalDate(iso: "9999-12-31")!))
+        #expect(months == 8000 * 12)  // 2000-01-01 to the end of 9999: exactly 8,000 years
+    }
+
+    @Test("a profile evaluated far in the future is refused, naming asOf")
+    func asOfBounds() throws {
+        var raw = RawApplicantProfile()
+        raw.asOf = "9999-12-31"
+        raw.work = [.init(relation: "same", from: "2010-01-01", to: nil)]
+        #expect(throws: ValidationFailure.self) { _ = try raw.parse(today: LocalDate(iso: "2026-11-27")!) }
+        do { _ = try raw.parse(today: LocalDate(iso: "2026-11-27")!) } catch let f as ValidationFailure {
+            #expect(f.errors.map(\.field) == ["profile.asOf"])
+        }
+    }
+}

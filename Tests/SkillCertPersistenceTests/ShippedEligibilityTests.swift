@@ -269,3 +269,18 @@ struct ShippedEligibilityTests {
         #expect(decision.explanationZH.contains("四级证书后本职业工作年限：37 / 60 个月"))
     }
 }
+
+@Suite("Several certificates")
+struct SeveralCertificatesTests {
+    @Test("the highest certificate held is the one a certificate condition sees")
+    func highestCounts() throws {
+        let standard = try #require(try StandardCodec.shipped().first { $0.occupation.code == "6-31-01-03" })
+        // 五级 and 三级 held: the 三级 one satisfies "四级 or higher".
+        let profile = ShippedEligibilityTests.p(certs: [(5, "2010-01-01", .same), (3, "2026-01-01", .same)],
+                                                edu: [(.technicianCollege, .finalYear, .same, false)])
+        let decision = try #require(EligibilityEngine.evaluate(profile, standard: standard, level: Level(3)))
+        let alt = try #require(decision.alternatives.first { $0.index == 2 })
+        #expect(alt.satisfied, "\(alt.unmet.map(\.summary))")
+        #expect(alt.outcomes.first?.actual == "三级/高级工")
+    }
+}

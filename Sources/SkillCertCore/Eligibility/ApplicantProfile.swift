@@ -200,6 +200,11 @@ public struct RawApplicantProfile: Codable, Sendable {
         }
 
         let asOf = asOf == nil ? today : date(asOf, "asOf", required: true)
+        if let a = asOf, a.dayNumber > today.dayNumber + 366 || a.year < 1950 {
+            errors.append(FieldError(code: "out_of_range", field: path("asOf"),
+                                     zh: "\(path("asOf"))：评估日期应在 1950 年之后、今天起一年以内",
+                                     en: "\(path("asOf")) must be after 1950 and at most a year from today"))
+        }
         let birth = date(birthDate, "birthDate", required: false)
         notAfter(birth, asOf, "birthDate", zh: "出生日期晚于评估日期", en: "birth date is after asOf")
 
@@ -232,7 +237,8 @@ public struct RawApplicantProfile: Codable, Sendable {
                                          zh: "\(path("certificates[\(i)].level")) 不能为空", en: "\(path("certificates[\(i)].level")) is required"))
             }
             let issued = date(c.issuedOn, "certificates[\(i)].issuedOn", required: true)
-            notAfter(issued, asOf, "certificates[\(i)].issuedOn", zh: "发证日期晚于评估日期", en: "the certificate is issued after asOf")
+            notAfter(issued, asOf.map { min($0, today) } ?? today, "certificates[\(i)].issuedOn",
+                     zh: "发证日期晚于今天或评估日期", en: "the certificate is issued in the future or after asOf")
             if let number = c.number, number.count > 40 || number.isEmpty {
                 errors.append(FieldError(code: "invalid_format", field: path("certificates[\(i)].number"),
                                          zh: "\(path("certificates[\(i)].number"))：证书编号应为 1–40 个字符",

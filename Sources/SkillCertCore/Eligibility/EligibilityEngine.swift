@@ -121,7 +121,7 @@ public enum EligibilityEngine {
                                     actual: "\(months) 个月", unit: "个月")
         case .certificate(let r):
             let held = p.certificates.filter { r.relation.accepts($0.relation) }
-            let best = held.map(\.level).min()  // the highest level held
+            let best = held.map(\.level).max()  // the highest level held (Level orders a higher level as greater)
             return ConditionOutcome(satisfied: best.map { $0.satisfies(r.level) } ?? false, condition: certificateName(r),
                                     required: "\(r.level.fullName)或更高", actual: best?.fullName ?? "无")
         case .apprenticeship:

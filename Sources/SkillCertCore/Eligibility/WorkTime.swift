@@ -27,8 +27,8 @@ public enum WorkTime {
     /// Whole months of one span: the largest m with start + m months ≤ end + 1 day.
     public static func wholeMonths(_ span: Span) -> Int {
         let limit = span.end.adding(days: 1)
-        var m = max(0, (limit.year - span.start.year) * 12 + (limit.month - span.start.month) - 1)
-        while span.start.adding(months: m + 1) <= limit { m += 1 }
+        // The calendar-month difference is the answer or one more; check both, so the work is bounded.
+        var m = max(0, (limit.year - span.start.year) * 12 + (limit.month - span.start.month))
         while m > 0 && span.start.adding(months: m) > limit { m -= 1 }
         return m
     }

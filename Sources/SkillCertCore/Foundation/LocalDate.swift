@@ -56,6 +56,10 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public var isWeekend: Bool { weekday >= 6 }
 
+    /// The last and first dates the type represents.
+    public static let distantFuture = LocalDate(dayNumber: 2_932_896)  // 9999-12-31
+    public static let distantPast = LocalDate(dayNumber: -719_162)     // 0001-01-01
+
     public func adding(days: Int) -> LocalDate { LocalDate(dayNumber: dayNumber + days) }
 
     /// Adds calendar months, clamping the day to the end of a shorter month.
@@ -64,6 +68,8 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let y = total / 12
         let m = total % 12 + 1
         let d = min(day, LocalDate.daysIn(month: m, year: y))
+        if y > 9999 { return LocalDate.distantFuture }
+        if y < 1 { return LocalDate.distantPast }
         return LocalDate(year: y, month: m, day: d) ?? self
     }
 

@@ -16,6 +16,7 @@ public enum SkillCertMigrations {
             CreateStandards(),
             SeedShippedStandards(),
             CreateItemBank(),
+            CreatePlans(),
         ]
     }
 }
