@@ -50,6 +50,12 @@ struct EligibilityCommand: AsyncParsableCommand {
             } catch let failure as ValidationFailure {
                 failure.errors.forEach { eprint("输入错误 \($0.field)：\($0.messageZH)  (\($0.code): \($0.messageEN))") }
                 throw ExitCode(2)
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                // Exit 1 means "not eligible"; anything unexpected must not look like a decision.
+                eprint("错误：\(error)")
+                throw ExitCode(2)
             }
         }
     }

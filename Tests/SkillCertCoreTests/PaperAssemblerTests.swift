@@ -41,6 +41,12 @@ struct PaperAssemblerTests {
         #expect(bp.problems.isEmpty)
     }
 
+    @Test("absurd blueprint numbers are refused, not overflowed")
+    func absurdBlueprint() {
+        let bp = Blueprint(cells: [.init(scope: "A", type: .singleChoice, count: Int.max, pointsEach: Int.max)])
+        #expect(bp.problems.map(\.code) == ["invalid_cell"])
+    }
+
     @Test("every constraint holds on generated papers", arguments: Array(UInt64(1)...40))
     func constraints(seed: UInt64) throws {
         var bp = try Blueprint.derive(from: Self.table)

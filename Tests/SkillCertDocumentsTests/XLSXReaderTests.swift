@@ -60,4 +60,18 @@ struct XLSXReaderTests {
         #expect(XLSXReader.dateFromSerial(61) == "1900-03-01")
         #expect(XLSXReader.dateFromSerial(-3) == nil)
     }
+
+    @Test("hostile cell references and shared-string indexes are refused or ignored, never a crash")
+    func hostile() throws {
+        let negative = try Self.workbook(sheet: "<worksheet \(Self.ns)><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>-1</v></c><c r=\"AAAAAAAAAAAAAAAAAAAA1\" t=\"inlineStr\"><is><t>x</t></is></c></row></sheetData></worksheet>",
+                                         shared: "<sst \(Self.ns)><si><t>甲</t></si></sst>")
+        let table = try XLSXReader.read(negative)
+        #expect(table.rows.first?.cells[0] == nil)
+        var corrupt = try XLSXWriter.write([Worksheet(name: "S", header: ["x"], rows: [[.text("内容")]])])
+        // Damage the worksheet's compressed bytes, just after its local file header.
+        let name = Data("xl/worksheets/sheet1.xml".utf8)
+        let at = try #require(corrupt.range(of: name)).upperBound
+        for i in 2..<8 { corrupt[at + i] ^= 0xA5 }
+        #expect(throws: SpreadsheetError.self) { try XLSXReader.read(corrupt) }
+    }
 }

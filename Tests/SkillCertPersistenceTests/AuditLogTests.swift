@@ -114,6 +114,15 @@ struct SchemaTests {
         }
     }
 
+    @Test("a calendar file with a date twice, a range across years or a huge range is refused")
+    func badCalendarShapes() throws {
+        for yaml in ["2027:\n  holidays:\n    - {name: 元旦, from: 2027-01-01, to: 2027-01-03}\n  workdays: [2027-01-02]\n",
+                     "2027:\n  holidays:\n    - {name: 元旦, from: 2026-12-31, to: 2027-01-01}\n",
+                     "2027:\n  holidays:\n    - {name: 长假, from: 2027-01-01, to: 2027-12-31}\n"] {
+            #expect(throws: ValidationFailure.self) { _ = try HolidayData.parse(yaml) }
+        }
+    }
+
     @Test("importing a new year's arrangement makes its days count")
     func importYear() async throws {
         try await TestApp.with { t in

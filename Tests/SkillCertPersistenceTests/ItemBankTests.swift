@@ -106,8 +106,9 @@ struct ItemBankTests {
             try await PaperStore.saveBlueprint(Self.smallBlueprint(), standardID: bank.standardID, level: 4, part: .theory,
                                                note: "小样卷", actor: bank.reviewer.actor, on: t.db, time: t.time)
             let papers = try await PaperStore.assemble(standardID: bank.standardID, level: 4, part: .theory, forms: 1, seed: 42,
-                                                       releaseAt: t.time.now(), actor: bank.reviewer.actor, sealer: Self.sealer,
+                                                       releaseAt: t.time.now() + 60, actor: bank.reviewer.actor, sealer: Self.sealer,
                                                        on: t.db, time: t.time)
+            t.time.advance(by: 61)
             // Edit the approved item: a new draft version, the approved one untouched.
             var edited = Self.input(bank, scope: "B", element: "001", type: .singleChoice, stem: "第二版题干")
             edited.difficulty = 0.75
@@ -162,13 +163,19 @@ struct ItemBankTests {
             }
             try await ItemBankStore.addEnemy(enemy[0], enemy[1], actor: bank.reviewer.actor, on: t.db, time: t.time)
             let papers = try await PaperStore.assemble(standardID: bank.standardID, level: 4, part: .theory, forms: 2, seed: 9,
-                                                       releaseAt: t.time.now(), actor: bank.reviewer.actor, sealer: Self.sealer,
+                                                       releaseAt: t.time.now() + 60, actor: bank.reviewer.actor, sealer: Self.sealer,
                                                        on: t.db, time: t.time)
+            // While sealed, nothing shows which items were drawn: uses are counted only at release.
+            #expect(try await ItemUse.query(on: t.db).count() == 0)
+            t.time.advance(by: 61)
             #expect(papers.map(\.label) == ["A", "B"])
             let reader = AuditActor(id: UUID(), name: "exams")
             let a = try await PaperStore.open(paperID: papers[0].id!, reader: reader, sealer: Self.sealer, on: t.db, time: t.time)
             let b = try await PaperStore.open(paperID: papers[1].id!, reader: reader, sealer: Self.sealer, on: t.db, time: t.time)
             #expect(a.entries.count == 10 && b.entries.count == 10)
+            #expect(try await ItemUse.query(on: t.db).count() == 20)
+            // Printed numbering runs by type: the single-choice items come first.
+            #expect(a.entries.prefix(5).allSatisfy { $0.type == .singleChoice })
             #expect(Set(a.entries.map(\.itemID)).isDisjoint(with: b.entries.map(\.itemID)))  // maxOverlap 0
             for paper in [a, b] {
                 #expect(!(Set(paper.entries.map(\.itemID)).isSuperset(of: enemy)))
@@ -216,12 +223,12 @@ struct ItemBankTests {
             let second = try await PaperStore.assemble(standardID: bank.standardID, level: 4, part: .theory, forms: 1, seed: 4,
                                                        releaseAt: nil, actor: bank.reviewer.actor, sealer: Self.sealer,
                                                        on: t.db, time: t.time)[0]
-            let once = try await PaperStore.approveUnseal(paperID: second.id!, reason: "补考", actor: exams.actor, on: t.db, time: t.time)
+            let once = try await PaperStore.approveUnseal(paperID: second.id!, reason: "补考", actor: exams.actor, sealer: Self.sealer, on: t.db, time: t.time)
             #expect(once.status == "sealed")
             await #expect(throws: DomainError.self) {
-                _ = try await PaperStore.approveUnseal(paperID: second.id!, reason: "补考", actor: exams.actor, on: t.db, time: t.time)
+                _ = try await PaperStore.approveUnseal(paperID: second.id!, reason: "补考", actor: exams.actor, sealer: Self.sealer, on: t.db, time: t.time)
             }
-            let twice = try await PaperStore.approveUnseal(paperID: second.id!, reason: "补考", actor: leader.actor, on: t.db, time: t.time)
+            let twice = try await PaperStore.approveUnseal(paperID: second.id!, reason: "补考", actor: leader.actor, sealer: Self.sealer, on: t.db, time: t.time)
             #expect(twice.status == "unsealed")
             _ = try await PaperStore.open(paperID: second.id!, reader: exams.actor, sealer: Self.sealer, on: t.db, time: t.time)
             let actions = try await AuditEntry.query(on: t.db).filter(\.$targetID == second.id!.uuidString).sort(\.$id).all().map(\.action)
@@ -246,14 +253,49 @@ struct ItemBankTests {
                 try await Self.approved(t, bank, input)
             }
             let papers = try await PaperStore.assemble(standardID: bank.standardID, level: 4, part: .skills, forms: 1, seed: 5,
-                                                       releaseAt: t.time.now(), actor: bank.reviewer.actor, sealer: Self.sealer,
+                                                       releaseAt: t.time.now() + 60, actor: bank.reviewer.actor, sealer: Self.sealer,
                                                        on: t.db, time: t.time)
+            t.time.advance(by: 61)
             let content = try await PaperStore.open(paperID: papers[0].id!, reader: AuditActor(id: UUID(), name: "exams"),
                                                     sealer: Self.sealer, on: t.db, time: t.time)
             #expect(content.entries.count == 2)
             #expect(content.entries.allSatisfy { $0.type == .practicalTask && $0.content.task?.criteria.count == 3 })
             #expect(content.totalPoints == 100)
             #expect(content.part == .skills)
+        }
+    }
+
+    @Test("nobody who edited a version approves it; retiring retires every version; a release time in the past is refused")
+    func reviewRules() async throws {
+        try await TestApp.with { t in
+            let bank = try await Self.setup(t)
+            let item = try await ItemBankStore.create(Self.input(bank, scope: "B", element: "001", type: .singleChoice, stem: "甲写的"),
+                                                      author: bank.author.actor, sealer: Self.sealer, on: t.db, time: t.time)
+            // The reviewer rewrites the author's draft, then may not approve it.
+            try await ItemBankStore.update(itemID: item.id!, input: Self.input(bank, scope: "B", element: "001", type: .singleChoice, stem: "乙改的"),
+                                           actor: bank.reviewer.actor, sealer: Self.sealer, on: t.db, time: t.time)
+            try await ItemBankStore.act(.submit, itemID: item.id!, reason: nil, actor: bank.author.actor, on: t.db, time: t.time)
+            await #expect(throws: DomainError.self) {
+                try await ItemBankStore.act(.approve, itemID: item.id!, reason: nil, actor: bank.reviewer.actor, on: t.db, time: t.time)
+            }
+            let third = try await t.createUser("third", roles: [.itemExaminer])
+            try await ItemBankStore.act(.approve, itemID: item.id!, reason: nil, actor: third.actor, on: t.db, time: t.time)
+            // A new draft version, then retiring: the approved v1 is retired too.
+            try await ItemBankStore.update(itemID: item.id!, input: Self.input(bank, scope: "C", element: "002", type: .singleChoice, stem: "第二版"),
+                                           actor: bank.author.actor, sealer: Self.sealer, on: t.db, time: t.time)
+            let placed = try await ItemBankStore.find(item.id!, on: t.db)
+            #expect(placed.scopeCode == "B" && placed.elementCode == "001")  // an edit never moves the item
+            try await ItemBankStore.act(.retire, itemID: item.id!, reason: nil, actor: bank.author.actor, on: t.db, time: t.time)
+            let statuses = try await StoredItemVersion.query(on: t.db).filter(\.$itemID == item.id!).all().map(\.statusValue)
+            #expect(statuses == [.retired, .retired])
+            do {
+                _ = try await PaperStore.assemble(standardID: bank.standardID, level: 4, part: .theory, forms: 1, seed: 1,
+                                                  releaseAt: t.time.now() - 1, actor: bank.reviewer.actor, sealer: Self.sealer,
+                                                  on: t.db, time: t.time)
+                Issue.record("a past release time was accepted")
+            } catch let failure as ValidationFailure {
+                #expect(failure.errors.first?.field == "releaseAt")
+            }
         }
     }
 }

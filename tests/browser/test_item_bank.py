@@ -36,7 +36,7 @@ def test_author_reviewer_assemble_download(server, browser):
     browser.find_element(By.ID, "wf-approve").click()
     wait_for_text(browser, "已通过")
 
-    # The reviewer assembles a paper from the bank; its session has started, so it is released.
+    # The reviewer assembles a paper from the bank; it is sealed at once.
     browser.get(server + "/papers")
     target = Select(browser.find_element(By.ID, "f-target"))
     option = next(o for o in target.options if "电工 2018 · 四级/中级工" in o.text)
@@ -44,11 +44,22 @@ def test_author_reviewer_assemble_download(server, browser):
     forms = browser.find_element(By.ID, "f-forms")
     forms.clear()
     forms.send_keys("1")
-    release = browser.find_element(By.ID, "f-releaseAt")
-    browser.execute_script("arguments[0].value = arguments[1]", release, "2026-01-05T09:00")
     browser.find_element(By.ID, "assemble").click()
     wait_for_text(browser, "已生成并密封 1 套平行卷")
     browser.find_element(By.CSS_SELECTOR, "table a[href^='/papers/']").click()
+    wait_for_text(browser, "密封状态")
+    paper_url = browser.current_url.split("?")[0]
+
+    # Printing for a paper-based session before its start needs two people's consent.
+    for person in ("exams", "leader"):
+        sign_in(browser, server, person)
+        browser.get(paper_url)
+        browser.find_element(By.ID, "f-reason").send_keys("纸笔考试印刷")
+        browser.execute_script("window.confirm = function () { return true; }")
+        browser.find_element(By.ID, "consent").click()
+        wait_for_text(browser, "试卷已启封" if person == "leader" else "还需另一名授权人员同意")
+    sign_in(browser, server, "exams")
+    browser.get(paper_url)
     wait_for_text(browser, "试卷已启封")
     screenshot(browser, "paper-open")
 

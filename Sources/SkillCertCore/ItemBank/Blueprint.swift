@@ -111,12 +111,15 @@ public struct Blueprint: Codable, Sendable, Equatable {
     /// Problems with a blueprint adjusted by hand.
     public var problems: [FieldError] {
         var v = FieldValidator()
+        // Ranges first: the totals below are only computed over sane numbers.
+        for (i, c) in cells.enumerated() where !(0...500).contains(c.count) || !(1...100).contains(c.pointsEach) {
+            v.add(FieldError(code: "invalid_cell", field: "cells[\(i)]", zh: "第 \(i + 1) 格的题量应为 0–500、每题分值 1–100",
+                             en: "cell \(i + 1): count 0–500, points 1–100"))
+        }
+        if !v.errors.isEmpty { return v.errors }
         if totalPoints != 100 {
             v.add(FieldError(code: "points_not_100", field: "cells", zh: "蓝图总分为 \(totalPoints)，应为 100",
                              en: "the blueprint totals \(totalPoints) points, not 100"))
-        }
-        for (i, c) in cells.enumerated() where c.count < 0 || c.pointsEach < 1 {
-            v.add(FieldError(code: "invalid_cell", field: "cells[\(i)]", zh: "第 \(i + 1) 格的题量或分值无效", en: "cell \(i + 1) is invalid"))
         }
         if !(0.05...0.99).contains(difficultyTarget) || !(0.0...0.5).contains(difficultyTolerance) {
             v.add(FieldError(code: "invalid_difficulty", field: "difficultyTarget", zh: "难度目标应在 0.05–0.99，容差在 0–0.5",

@@ -171,7 +171,7 @@ public struct WeightTable: Codable, Sendable, Equatable {
     /// The column total for one level.
     public func total(for level: Level) -> Int? {
         guard let i = levels.firstIndex(of: level) else { return nil }
-        return rows.reduce(0) { $0 + (i < $1.percents.count ? $1.percents[i] : 0) }
+        return rows.reduce(0) { $0 + (i < $1.percents.count ? min(max($1.percents[i], -1000), 1000) : 0) }
     }
 }
 

@@ -72,7 +72,8 @@ public enum StandardValidator {
                 if !kinds.contains(table.part) {
                     fail("\(tp).part", "unknown_part", "该等级没有此考核部分", "the level has no such part")
                 }
-                let total = table.scopes.reduce(0) { $0 + $1.weight }
+                // Clamped so that absurd weights in an uploaded document cannot overflow the sum.
+                let total = table.scopes.reduce(0) { $0 + min(max($1.weight, -1000), 1000) }
                 if total != 100 { fail("\(tp).scopes", "weights_not_100", "鉴定比重合计为 \(total)%，应为 100%", "weights add up to \(total)%, not 100%") }
                 var scopeCodes = Set<String>()
                 for (k, scope) in table.scopes.enumerated() {

@@ -107,7 +107,11 @@ public enum QTIPackage {
         func part(_ path: String) throws -> Data? {
             guard let entry = archive[path] else { return nil }
             var out = Data()
-            _ = try archive.extract(entry) { out.append($0) }
+            do {
+                _ = try archive.extract(entry) { out.append($0) }
+            } catch {
+                throw SpreadsheetError(code: "corrupt", zh: "压缩包已损坏（\(path) 无法解压）", en: "the package is damaged (\(path))")
+            }
             return out
         }
         guard let manifest = try part("imsmanifest.xml") else {

@@ -45,7 +45,11 @@ public enum XLSXReader {
         func part(_ path: String) throws -> Data? {
             guard let entry = archive[path] else { return nil }
             var out = Data()
-            _ = try archive.extract(entry, skipCRC32: false) { out.append($0) }
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { out.append($0) }
+            } catch {
+                throw SpreadsheetError(code: "corrupt", zh: "文件已损坏（\(path) 无法解压）", en: "the file is damaged (\(path) cannot be read)")
+            }
             return out
         }
         guard let workbook = try part("xl/workbook.xml") else {
@@ -91,13 +95,15 @@ public enum XLSXReader {
     /// The zero-based column index of a reference like `AB12`.
     static func column(of reference: String) -> Int? {
         var n = 0
-        var any = false
+        var letters = 0
         for c in reference.unicodeScalars {
             guard c.value >= 65 && c.value <= 90 else { break }
+            letters += 1
+            // Excel's last column is XFD: more than three letters is not a cell reference.
+            guard letters <= 3 else { return nil }
             n = n * 26 + Int(c.value - 64)
-            any = true
         }
-        return any ? n - 1 : nil
+        return letters > 0 ? n - 1 : nil
     }
 }
 
@@ -225,7 +231,7 @@ final class SheetParser: NSObject, XMLParserDelegate {
         case "c":
             let value: String
             switch cellType {
-            case "s": value = Int(text).flatMap { $0 < shared.count ? shared[$0] : nil } ?? ""
+            case "s": value = Int(text).flatMap { shared.indices.contains($0) ? shared[$0] : nil } ?? ""
             case "b": value = text == "1" ? "TRUE" : "FALSE"
             default: value = text
             }

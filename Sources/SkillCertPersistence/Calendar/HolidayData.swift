@@ -44,6 +44,11 @@ public enum HolidayData {
                                              zh: "\(path) 的结束日期早于开始日期", en: "\(path).to is before \(path).from"))
                     continue
                 }
+                if to.dayNumber - from.dayNumber > 31 || String(from.year) != year {
+                    errors.append(FieldError(code: "range_invalid", field: "\(path).to",
+                                             zh: "\(path) 应在 \(year) 年内且不超过 31 天", en: "\(path) must lie in \(year) and span at most 31 days"))
+                    continue
+                }
                 var d = from
                 while d <= to {
                     out.append(CalendarException(date: d, kind: .holiday, name: name))
@@ -51,10 +56,15 @@ public enum HolidayData {
                 }
             }
             for (i, w) in (value["workdays"]?.sequence ?? []).enumerated() {
-                if let d = date(w, "\(year).workdays[\(i)]") {
+                if let d = date(w, "\(year).workdays[\(i)]"), String(d.year) == year {
                     out.append(CalendarException(date: d, kind: .workday, name: "调休上班"))
                 }
             }
+        }
+        var seen = Set<LocalDate>()
+        for e in out where !seen.insert(e.date).inserted {
+            errors.append(FieldError(code: "duplicate_date", field: "\(e.date.year)", zh: "\(e.date) 出现了不止一次",
+                                     en: "\(e.date) appears more than once"))
         }
         if !errors.isEmpty { throw ValidationFailure(errors) }
         return out.sorted { $0.date < $1.date }

@@ -146,6 +146,7 @@ public enum ItemBankStore {
         v.tags = input.tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: ",")
         v.contentCipher = try sealer.seal(json: input.content, context: StoredItemVersion.context(id))
         v.createdBy = user
+        v.editors = user.uuidString
         v.createdAt = time.now()
         return v
     }
@@ -168,11 +169,14 @@ public enum ItemBankStore {
     public static func update(itemID: UUID, input: ItemInput, actor: AuditActor, sealer: ContentSealer, on db: any Database,
                               time: any TimeSource) async throws {
         let item = try await find(itemID, on: db)
+        // An edit changes the content, never where the item sits: placement is fixed for all its versions.
         var input = input
         input.standardID = item.standardID
         input.level = item.level
         input.part = AssessmentPartKind(rawValue: item.part) ?? .theory
         input.type = item.type
+        input.scopeCode = item.scopeCode
+        input.elementCode = item.elementCode
         let importance = try await check(input, on: db)
         let checked = input
         guard let userID = actor.id else { throw DomainError.forbidden(code: "no_user", zh: "需要登录用户", en: "sign in first") }
@@ -188,6 +192,7 @@ public enum ItemBankStore {
                 current.tags = replacement.tags
                 current.importance = replacement.importance
                 current.contentCipher = try sealer.seal(json: checked.content, context: StoredItemVersion.context(current.id!))
+                if !current.isEditor(userID) { current.editors += ",\(userID.uuidString)" }
                 try await current.save(on: audit.db)
                 try await audit.record(AuditEvent(action: "item.update", targetType: "item", targetID: itemID.uuidString,
                                                   before: before, after: audited(current), details: "v\(current.version) edited"))
@@ -196,8 +201,6 @@ public enum ItemBankStore {
                                            by: userID, sealer: sealer, time: time)
                 try await next.create(on: audit.db)
                 item.latestVersion = next.version
-                item.scopeCode = checked.scopeCode
-                item.elementCode = checked.elementCode
                 try await item.save(on: audit.db)
                 try await audit.record(AuditEvent(action: "item.new-version", targetType: "item", targetID: itemID.uuidString,
                                                   before: before, after: audited(next),
@@ -216,7 +219,7 @@ public enum ItemBankStore {
             let item = try await find(itemID, on: audit.db)
             let current = try await latest(item, on: audit.db)
             let before = audited(current)
-            let next = try ItemWorkflow.apply(action, to: current.statusValue, actorIsAuthor: actor.id == current.createdBy).get()
+            let next = try ItemWorkflow.apply(action, to: current.statusValue, actorIsAuthor: current.isEditor(actor.id)).get()
             if action == .reject && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
                 throw ValidationFailure([.required("reason", label: "退回原因")])
             }
@@ -229,6 +232,11 @@ public enum ItemBankStore {
             if action == .approve {
                 try await StoredItemVersion.query(on: audit.db).filter(\.$itemID == itemID).filter(\.$version < current.version)
                     .filter(\.$status == ItemStatus.approved.rawValue).set(\.$status, to: ItemStatus.retired.rawValue).update()
+            }
+            if action == .retire {
+                // Retiring an item retires every version, so an older approved one is never drawn again.
+                try await StoredItemVersion.query(on: audit.db).filter(\.$itemID == itemID)
+                    .set(\.$status, to: ItemStatus.retired.rawValue).update()
             }
             try await audit.record(AuditEvent(action: "item.\(action.rawValue)", targetType: "item", targetID: itemID.uuidString,
                                               reason: reason, before: before, after: audited(current),
@@ -274,6 +282,19 @@ public enum ItemBankStore {
             try await pair.create(on: audit.db)
             try await audit.record(AuditEvent(action: "item.enemy", targetType: "item", targetID: a.uuidString,
                                               details: "enemy of \(b.uuidString)"))
+        }
+    }
+
+    /// Removes an enemy pair.
+    public static func removeEnemy(_ a: UUID, _ b: UUID, actor: AuditActor, on db: any Database, time: any TimeSource) async throws {
+        let (x, y) = a.uuidString < b.uuidString ? (a, b) : (b, a)
+        try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            guard let pair = try await ItemEnemyPair.query(on: audit.db).filter(\.$itemA == x).filter(\.$itemB == y).first() else {
+                throw DomainError.notFound(what: "enemy pair")
+            }
+            try await pair.delete(on: audit.db)
+            try await audit.record(AuditEvent(action: "item.enemy-remove", targetType: "item", targetID: a.uuidString,
+                                              details: "no longer enemy of \(b.uuidString)"))
         }
     }
 

@@ -39,6 +39,8 @@ public final class StoredItemVersion: Model, @unchecked Sendable {
     @Field(key: "content_cipher") public var contentCipher: String
     @OptionalField(key: "observed_p") public var observedP: Double?
     @Field(key: "created_by") public var createdBy: UUID
+    /// Everyone who wrote or edited this version (comma-separated ids): none of them may approve it.
+    @Field(key: "editors") public var editors: String
     @Field(key: "created_at") public var createdAt: Date
     @OptionalField(key: "reviewed_by") public var reviewedBy: UUID?
     @OptionalField(key: "reviewed_at") public var reviewedAt: Date?
@@ -46,6 +48,12 @@ public final class StoredItemVersion: Model, @unchecked Sendable {
     public init() {}
 
     public var statusValue: ItemStatus { ItemStatus(rawValue: status) ?? .draft }
+
+    /// Whether `user` wrote or edited this version.
+    public func isEditor(_ user: UUID?) -> Bool {
+        guard let user else { return false }
+        return user == createdBy || editors.split(separator: ",").contains { $0 == user.uuidString }
+    }
 
     /// The associated data that binds the ciphertext to this row.
     static func context(_ id: UUID) -> String { "item-version:\(id.uuidString)" }
@@ -162,6 +170,7 @@ struct CreateItemBank: AsyncMigration {
             .field("content_cipher", .string, .required)
             .field("observed_p", .double)
             .field("created_by", .uuid, .required)
+            .field("editors", .string, .required)
             .field("created_at", .datetime, .required)
             .field("reviewed_by", .uuid)
             .field("reviewed_at", .datetime)

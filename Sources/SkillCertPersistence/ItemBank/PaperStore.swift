@@ -85,6 +85,11 @@ public enum PaperStore {
     public static func assemble(standardID: UUID, level: Int, part: AssessmentPartKind, forms: Int, seed: UInt64,
                                 releaseAt: Date?, actor: AuditActor, sealer: ContentSealer, on db: any Database,
                                 time: any TimeSource) async throws -> [StoredPaper] {
+        if let releaseAt, releaseAt <= time.now() {
+            throw ValidationFailure([FieldError(code: "release_in_past", field: "releaseAt",
+                                                zh: "开考启封时间必须晚于现在；需要提前启封请由两名授权人员共同同意",
+                                                en: "the release time must be in the future; to open early, two authorised people consent")])
+        }
         guard (1...26).contains(forms) else {
             throw ValidationFailure([FieldError(code: "out_of_range", field: "forms", zh: "平行卷数量应为 1–26", en: "forms must be 1–26")])
         }
@@ -129,7 +134,9 @@ public enum PaperStore {
             for form in drawn {
                 var entries: [PaperContent.Entry] = []
                 var authors = Set<UUID>()
-                for (position, slot) in form.items.enumerated() {
+                // Printed papers group items by type, so number them by type, then scope.
+                let ordered = form.items.sorted { ($0.cell.type, $0.cell.scope) < ($1.cell.type, $1.cell.scope) }
+                for (position, slot) in ordered.enumerated() {
                     let v = versions[slot.itemID]
                     let item = itemByID[v.itemID]!
                     authors.insert(item.authorID)
@@ -139,10 +146,6 @@ public enum PaperStore {
                     entries.append(.init(position: position + 1, itemID: item.id!, versionID: v.id!, version: v.version,
                                          scope: item.scopeCode, element: item.elementCode, type: item.type,
                                          points: slot.points, content: content))
-                    let use = ItemUse()
-                    use.itemVersionID = v.id!
-                    use.usedAt = time.now()
-                    try await use.create(on: audit.db)
                 }
                 let paperID = UUID()
                 let paperKey = SymmetricKey(size: .bits256)
@@ -177,7 +180,7 @@ public enum PaperStore {
     }
 
     /// One authorised person's consent to open a paper before its release time; the second distinct consent opens it.
-    public static func approveUnseal(paperID: UUID, reason: String, actor: AuditActor, on db: any Database,
+    public static func approveUnseal(paperID: UUID, reason: String, actor: AuditActor, sealer: ContentSealer, on db: any Database,
                                      time: any TimeSource) async throws -> StoredPaper {
         guard let userID = actor.id else { throw DomainError.forbidden(code: "no_user", zh: "需要登录用户", en: "sign in first") }
         if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationFailure([.required("reason", label: "启封原因")]) }
@@ -201,10 +204,26 @@ public enum PaperStore {
                 paper.status = StoredPaper.Status.unsealed.rawValue
                 paper.unsealedAt = time.now()
                 try await paper.save(on: audit.db)
+                try await recordUses(paper, sealer: sealer, on: audit.db, time: time)
                 try await audit.record(AuditEvent(action: "paper.unseal", targetType: "paper", targetID: paperID.uuidString,
                                                   reason: reason, details: "opened by two authorised people"))
             }
             return paper
+        }
+    }
+
+    /// Counts a released paper's items as used (exposure). Done at release, not at assembly, so that usage data
+    /// never reveals what a sealed paper holds.
+    static func recordUses(_ paper: StoredPaper, sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws {
+        let id = paper.id!
+        let keyData = try sealer.open(paper.wrappedKey, context: "paper-key:\(id.uuidString)")
+        let content = try ContentSealer(key: SymmetricKey(data: keyData))
+            .open(PaperContent.self, from: paper.sealedContent, context: "paper:\(id.uuidString)")
+        for entry in content.entries {
+            let use = ItemUse()
+            use.itemVersionID = entry.versionID
+            use.usedAt = time.now()
+            try await use.create(on: db)
         }
     }
 
@@ -226,6 +245,7 @@ public enum PaperStore {
                 paper.status = StoredPaper.Status.unsealed.rawValue
                 paper.unsealedAt = time.now()
                 try await paper.save(on: audit.db)
+                try await recordUses(paper, sealer: sealer, on: audit.db, time: time)
                 try await audit.record(AuditEvent(action: "paper.unseal", targetType: "paper", targetID: paperID.uuidString,
                                                   details: "released at the session start \(AuditRecord.timestamp(release))"))
             }

@@ -128,7 +128,13 @@ actor AddressThrottle {
 
     func recordFailure(_ address: String, now: Date) {
         failures[address, default: []].append(now)
-        if failures.count > 100_000 { failures.removeAll() }  // bound memory under an address-spraying attack
+        if failures.count > 100_000 {
+            // Bound memory under an address-spraying attack by forgetting what has left the window, not everyone.
+            failures = failures.compactMapValues { times in
+                let recent = times.filter { now.timeIntervalSince($0) < window }
+                return recent.isEmpty ? nil : recent
+            }
+        }
     }
 
     func reset(_ address: String) { failures[address] = nil }

@@ -24,6 +24,7 @@ enum ItemsController {
         r.endpoint(.POST, "items/:id", access: .anyOf(bankRoles), use: update)
         r.endpoint(.POST, "items/:id/workflow", access: .anyOf(bankRoles), use: workflow)
         r.endpoint(.POST, "items/:id/enemies", access: .anyOf(bankRoles), use: addEnemy)
+        r.endpoint(.POST, "items/:id/enemies/:other/delete", access: .anyOf(bankRoles), use: removeEnemy)
         r.endpoint(.GET, "api/v1/items", access: .anyOf(bankRoles),
                    api: APIDoc("Items of the bank (metadata only)", tag: "items", response: "ItemList",
                                query: [.init("status", "string", "draft, in-review, approved or retired"),
@@ -418,7 +419,7 @@ enum ItemsController {
             html += workflowButton(req, id: id, action: "submit", label: req.tr("提交审核", "Submit for review"))
             html += workflowButton(req, id: id, action: "retire", label: req.tr("停用", "Retire"), confirm: req.tr("确定停用该试题？", "Retire this item?"))
         case .inReview:
-            if version.createdBy != user.id {
+            if !version.isEditor(user.id) {
                 html += workflowButton(req, id: id, action: "approve", label: req.tr("审核通过", "Approve"))
                 html += """
                     <form method="post" action="/items/\(id)/workflow" class="inline">\(H.csrf(req))<input type="hidden" name="action" value="reject"><input name="reason" placeholder="\(req.tr("退回原因", "reason"))" required style="min-width:12rem"> <button type="submit" class="secondary">\(req.tr("退回修改", "Send back"))</button></form>
@@ -434,7 +435,7 @@ enum ItemsController {
         }
         html += "</div>"
         let enemies = try await ItemBankStore.enemies(of: item.id!, on: req.db)
-        html += "<h2>\(req.tr("互斥试题（不得同卷）", "Enemy items (never on one paper)"))</h2><ul>\(enemies.map { "<li><a href=\"/items/\($0.uuidString)\">\($0.uuidString.prefix(8))</a></li>" }.joined())</ul>"
+        html += "<h2>\(req.tr("互斥试题（不得同卷）", "Enemy items (never on one paper)"))</h2><ul>\(enemies.map { "<li><a href=\"/items/\($0.uuidString)\">\($0.uuidString.prefix(8))</a> <form method=\"post\" action=\"/items/\(id)/enemies/\($0.uuidString)/delete\" class=\"inline\" data-confirm=\"\(req.tr("确定解除互斥？", "Remove this pair?"))\">\(H.csrf(req))<button type=\"submit\" class=\"secondary\">\(req.tr("解除", "Remove"))</button></form></li>" }.joined())</ul>"
         html += "<form method=\"post\" action=\"/items/\(id)/enemies\" class=\"filters\">\(H.csrf(req))\(H.field(req.tr("互斥试题 ID", "Enemy item id"), name: "enemy", req: req))<button type=\"submit\" class=\"secondary\">\(req.tr("添加互斥", "Add"))</button></form>"
         let versions = try await StoredItemVersion.query(on: req.db).filter(\.$itemID == item.id!).sort(\.$version, .descending).all()
         html += "<h2>\(req.tr("版本", "Versions"))</h2><table><thead><tr><th>\(req.tr("版本", "Version"))</th><th>\(req.tr("状态", "Status"))</th><th>\(req.tr("创建", "Created"))</th><th>\(req.tr("审核", "Reviewed"))</th></tr></thead><tbody>"
@@ -512,6 +513,13 @@ enum ItemsController {
         guard let other else { throw WebError.badField("enemy", code: "not_found", zh: "找不到该试题", en: "no such item") }
         try await ItemBankStore.addEnemy(id, other, actor: try req.requireUser().actor, on: req.db, time: req.time)
         return req.redirect(to: "/items/\(id.uuidString)?done=\(req.tr("已添加互斥试题", "Enemy added").urlQueryEncoded)")
+    }
+
+    @Sendable static func removeEnemy(req: Request) async throws -> Response {
+        let id = try itemID(req)
+        guard let other = req.parameters.get("other").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound(what: "item") }
+        try await ItemBankStore.removeEnemy(id, other, actor: try req.requireUser().actor, on: req.db, time: req.time)
+        return req.redirect(to: "/items/\(id.uuidString)?done=\(req.tr("已解除互斥", "Pair removed").urlQueryEncoded)")
     }
 
     struct ItemSummaryDTO: Content {

@@ -186,7 +186,7 @@ enum PapersController {
               let paper = try await StoredPaper.find(id, on: req.db) else { throw DomainError.notFound(what: "paper") }
         let user = try req.requireUser()
         var html = H.notice(req)
-        html += "<p>\(req.tr("卷别", "Form")) <strong>\(esc(paper.label))</strong> · \(paper.itemCount) \(req.tr("题", "items")) · \(req.tr("难度", "difficulty")) \(String(format: "%.3f", paper.difficulty)) · \(req.tr("种子", "seed")) \(esc(paper.seed)) · \(req.tr("开考启封", "release")) \(H.time(paper.releaseAt))</p>"
+        html += "<p>\(req.tr("卷别", "Form")) <strong>\(esc(paper.label))</strong> · \(paper.itemCount) \(req.tr("题", "items")) · \(req.tr("难度", "difficulty")) \(String(format: "%.3f", paper.difficulty)) · \(req.tr("种子", "seed")) \(paper.status == StoredPaper.Status.sealed.rawValue ? req.tr("（启封后显示）", "(shown once open)") : esc(paper.seed)) · \(req.tr("开考启封", "release")) \(H.time(paper.releaseAt))</p>"
         let approvals = try await PaperUnsealApproval.query(on: req.db).filter(\.$paperID == id).all()
         let mayRead = !user.roles.isDisjoint(with: readers)
         do {
@@ -260,7 +260,7 @@ enum PapersController {
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound(what: "paper") }
         let reason = (try? req.content.get(String.self, at: "reason")) ?? ""
         let paper = try await PaperStore.approveUnseal(paperID: id, reason: reason, actor: try req.requireUser().actor,
-                                                       on: req.db, time: req.time)
+                                                       sealer: try req.sealer(), on: req.db, time: req.time)
         let done = paper.status == StoredPaper.Status.unsealed.rawValue ? req.tr("试卷已启封", "The paper is open")
             : req.tr("已记录您的同意，还需另一名授权人员同意", "Consent recorded; a second person is needed")
         return req.redirect(to: "/papers/\(id.uuidString)?done=\(done.urlQueryEncoded)")

@@ -26,10 +26,11 @@ extension Request {
         return user
     }
 
-    /// The client's address: the peer, or the first `X-Forwarded-For` hop when behind the local proxy.
+    /// The client's address: the peer, or, behind the local proxy, the address that proxy appended last to
+    /// `X-Forwarded-For` (earlier entries are whatever the client sent and cannot be trusted).
     var clientAddress: String {
         if let peer = remoteAddress?.ipAddress, peer == "127.0.0.1" || peer == "::1",
-           let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first {
+           let forwarded = headers[.xForwardedFor].last?.split(separator: ",").last {
             return forwarded.trimmingCharacters(in: .whitespaces)
         }
         return remoteAddress?.ipAddress ?? "unknown"
