@@ -193,6 +193,11 @@ enum OpenAPIDocument {
             "Item": object(["summary": ref("ItemSummary"), "content": ["type": "object", "required": ["stem"],
                                                                       "properties": ["stem": string]]],
                            required: ["summary", "content"]),
+            "PlanList": array(object(["number": string, "title": string, "occupation": string, "levels": array(integer),
+                                      "registrationOpens": date, "registrationCloses": date, "feeYuan": integer,
+                                      "status": ["type": "string", "enum": ["published", "closed"]], "amendments": integer],
+                                     required: ["number", "title", "occupation", "levels", "registrationOpens",
+                                                "registrationCloses", "feeYuan", "status", "amendments"])),
             "AuditVerification": object(["ok": ["type": "boolean"], "checked": integer, "brokenAt": integer,
                                          "problem": string], required: ["ok", "checked"]),
         ]

@@ -53,6 +53,7 @@ public enum SkillCertApp {
         EligibilityController.register(app)
         ItemsController.register(app)
         PapersController.register(app)
+        PlansController.register(app)
         SystemController.register(app)
     }
 

@@ -28,6 +28,10 @@ enum Layout {
             NavItem(path: "/items", zh: "题库", en: "Item bank"),
             NavItem(path: "/papers", zh: "组卷与试卷", en: "Papers"),
         ]),
+        NavGroup(zh: "认定计划", en: "Plans", items: [
+            NavItem(path: "/plans", zh: "认定计划", en: "Certification plans"),
+            NavItem(path: "/announcements", zh: "公开公告", en: "Public announcements"),
+        ]),
         NavGroup(zh: "统筹与系统设置", en: "Coordination & settings", items: [
             NavItem(path: "/settings/body", zh: "机构信息", en: "Certification body"),
             NavItem(path: "/settings/calendar", zh: "工作日历", en: "Working calendar"),
