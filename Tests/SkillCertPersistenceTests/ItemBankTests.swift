@@ -299,3 +299,32 @@ struct ItemBankTests {
         }
     }
 }
+
+@Suite("Blueprints per plan")
+struct BlueprintPerPlanTests {
+    @Test("a plan's adjusted blueprint is its own versioned copy; the standard's stays as it was")
+    func perPlan() async throws {
+        try await TestApp.with { t in
+            let bank = try await ItemBankTests.setup(t)
+            let planID = UUID()
+            let standardBP = try await PaperStore.derivedBlueprint(standardID: bank.standardID, level: 4, part: .theory, on: t.db)
+            try await PaperStore.saveBlueprint(standardBP, standardID: bank.standardID, level: 4, part: .theory, note: "默认",
+                                               actor: bank.reviewer.actor, on: t.db, time: t.time)
+            var adjusted = standardBP
+            adjusted.difficultyTarget = 0.65
+            try await PaperStore.saveBlueprint(adjusted, standardID: bank.standardID, level: 4, part: .theory, planID: planID,
+                                               note: "本批次考生基础较弱", actor: bank.reviewer.actor, on: t.db, time: t.time)
+            adjusted.difficultyTolerance = 0.04
+            try await PaperStore.saveBlueprint(adjusted, standardID: bank.standardID, level: 4, part: .theory, planID: planID,
+                                               note: "收紧容差", actor: bank.reviewer.actor, on: t.db, time: t.time)
+            let forPlan = try #require(try await PaperStore.effectiveBlueprint(standardID: bank.standardID, level: 4, part: .theory,
+                                                                               planID: planID, on: t.db))
+            #expect(forPlan.version == 2)
+            #expect(try forPlan.blueprint().difficultyTarget == 0.65)
+            let other = try #require(try await PaperStore.effectiveBlueprint(standardID: bank.standardID, level: 4, part: .theory,
+                                                                             planID: UUID(), on: t.db))
+            #expect(try other.blueprint().difficultyTarget == 0.7)
+            #expect(other.planID == nil)
+        }
+    }
+}

@@ -78,6 +78,8 @@ public final class StoredBlueprint: Model, @unchecked Sendable {
     @Field(key: "standard_id") public var standardID: UUID
     @Field(key: "level") public var level: Int
     @Field(key: "part") public var part: String
+    /// The plan this blueprint was adjusted for, or nil for the standard's own.
+    @OptionalField(key: "plan_id") public var planID: UUID?
     @Field(key: "version") public var version: Int
     @Field(key: "body") public var body: String
     @Field(key: "note") public var note: String
@@ -187,12 +189,12 @@ struct CreateItemBank: AsyncMigration {
             .field("standard_id", .uuid, .required, .references(StoredStandard.schema, .id))
             .field("level", .int, .required)
             .field("part", .string, .required)
+            .field("plan_id", .uuid)
             .field("version", .int, .required)
             .field("body", .string, .required)
             .field("note", .string, .required)
             .field("created_by", .string, .required)
             .field("created_at", .datetime, .required)
-            .unique(on: "standard_id", "level", "part", "version")
             .create()
         try await db.schema(StoredPaper.schema)
             .id()

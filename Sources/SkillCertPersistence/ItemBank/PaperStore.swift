@@ -6,10 +6,19 @@ import SkillCertCore
 /// Blueprints, assembly of sealed parallel papers, and their release.
 public enum PaperStore {
     /// The latest saved blueprint for (standard, level, part), or nil.
-    public static func latestBlueprint(standardID: UUID, level: Int, part: AssessmentPartKind,
+    public static func latestBlueprint(standardID: UUID, level: Int, part: AssessmentPartKind, planID: UUID? = nil,
                                        on db: any Database) async throws -> StoredBlueprint? {
         try await StoredBlueprint.query(on: db).filter(\.$standardID == standardID).filter(\.$level == level)
-            .filter(\.$part == part.rawValue).sort(\.$version, .descending).first()
+            .filter(\.$part == part.rawValue).filter(\.$planID == planID).sort(\.$version, .descending).first()
+    }
+
+    /// The blueprint a paper for a plan uses: the plan's own adjusted version, else the standard's.
+    public static func effectiveBlueprint(standardID: UUID, level: Int, part: AssessmentPartKind, planID: UUID?,
+                                          on db: any Database) async throws -> StoredBlueprint? {
+        if let planID, let own = try await latestBlueprint(standardID: standardID, level: level, part: part, planID: planID, on: db) {
+            return own
+        }
+        return try await latestBlueprint(standardID: standardID, level: level, part: part, on: db)
     }
 
     /// The blueprint the standard's element table gives, before any adjustment.
@@ -33,16 +42,17 @@ public enum PaperStore {
     /// Saves an adjusted blueprint as the next version; earlier versions stay for the papers that used them.
     @discardableResult
     public static func saveBlueprint(_ blueprint: Blueprint, standardID: UUID, level: Int, part: AssessmentPartKind,
-                                     note: String, actor: AuditActor, on db: any Database,
+                                     planID: UUID? = nil, note: String, actor: AuditActor, on db: any Database,
                                      time: any TimeSource) async throws -> StoredBlueprint {
         let problems = blueprint.problems
         if !problems.isEmpty { throw ValidationFailure(problems) }
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
-            let previous = try await latestBlueprint(standardID: standardID, level: level, part: part, on: audit.db)
+            let previous = try await latestBlueprint(standardID: standardID, level: level, part: part, planID: planID, on: audit.db)
             let row = StoredBlueprint()
             row.standardID = standardID
             row.level = level
             row.part = part.rawValue
+            row.planID = planID
             row.version = (previous?.version ?? 0) + 1
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -53,7 +63,7 @@ public enum PaperStore {
             try await row.create(on: audit.db)
             try await audit.record(AuditEvent(action: "blueprint.save", targetType: "blueprint", targetID: row.id?.uuidString,
                                               reason: note.isEmpty ? nil : note, before: try previous?.blueprint(),
-                                              after: blueprint, details: "L\(level) \(part.rawValue) v\(row.version)"))
+                                              after: blueprint, details: "L\(level) \(part.rawValue) v\(row.version)\(planID.map { " for plan \($0.uuidString.prefix(8))" } ?? "")"))
             return row
         }
     }
@@ -82,8 +92,8 @@ public enum PaperStore {
 
     /// Draws `forms` parallel papers from the approved items by the latest blueprint (saving the derived one as
     /// version 1 when none was saved) and seals each. Throws `AssemblyError` naming any short cell.
-    public static func assemble(standardID: UUID, level: Int, part: AssessmentPartKind, forms: Int, seed: UInt64,
-                                releaseAt: Date?, actor: AuditActor, sealer: ContentSealer, on db: any Database,
+    public static func assemble(standardID: UUID, level: Int, part: AssessmentPartKind, planID: UUID? = nil, forms: Int,
+                                seed: UInt64, releaseAt: Date?, actor: AuditActor, sealer: ContentSealer, on db: any Database,
                                 time: any TimeSource) async throws -> [StoredPaper] {
         if let releaseAt, releaseAt <= time.now() {
             throw ValidationFailure([FieldError(code: "release_in_past", field: "releaseAt",
@@ -94,7 +104,7 @@ public enum PaperStore {
             throw ValidationFailure([FieldError(code: "out_of_range", field: "forms", zh: "平行卷数量应为 1–26", en: "forms must be 1–26")])
         }
         let stored: StoredBlueprint
-        if let latest = try await latestBlueprint(standardID: standardID, level: level, part: part, on: db) {
+        if let latest = try await effectiveBlueprint(standardID: standardID, level: level, part: part, planID: planID, on: db) {
             stored = latest
         } else {
             let derived = try await derivedBlueprint(standardID: standardID, level: level, part: part, on: db)

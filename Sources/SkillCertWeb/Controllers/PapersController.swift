@@ -39,6 +39,14 @@ enum PapersController {
         return out
     }
 
+    /// Plans, as options, for adjusting a blueprint or assembling papers for one plan.
+    static func planOptions(_ req: Request) async throws -> [(String, String)] {
+        let plans = try await StoredPlan.query(on: req.db).sort(\.$number, .descending).all()
+        return [("", req.tr("（标准默认，不针对具体计划）", "(the standard's default)"))] + plans.map { ($0.id!.uuidString, "\($0.number) \($0.title)") }
+    }
+
+    static func parsePlan(_ text: String?) -> UUID? { text.flatMap(UUID.init(uuidString:)) }
+
     static func parseTarget(_ text: String?) throws -> (UUID, Int, AssessmentPartKind) {
         let p = (text ?? "").split(separator: "|").map(String.init)
         guard p.count >= 2, let id = UUID(uuidString: p[0]), let level = Int(p[1]) else {
@@ -66,6 +74,7 @@ enum PapersController {
             <p class="muted">\(req.tr("按蓝图（未调整时由鉴定要素细目表生成）从已审核通过的试题中抽取平行卷，生成后立即加密密封。", "Draws parallel forms from approved items by the blueprint and seals them at once."))</p>
             <form method="post" action="/papers/assemble" class="filters">\(H.csrf(req))
             \(H.select(req.tr("标准与等级", "Standard and level"), name: "target", options: try await targets(req), selected: "", errors: errors, req: req))
+            \(H.select(req.tr("认定计划（使用该计划调整后的蓝图）", "Plan (uses its adjusted blueprint)"), name: "plan", options: try await planOptions(req), selected: "", req: req))
             \(H.field(req.tr("平行卷数", "Forms"), name: "forms", value: "2", type: "number", errors: errors, req: req, attrs: "min=\"1\" max=\"26\" style=\"min-width:5rem\""))
             \(H.field(req.tr("随机种子", "Seed"), name: "seed", value: String(Int.random(in: 1...999_999)), errors: errors, req: req, attrs: "style=\"min-width:8rem\""))
             \(H.field(req.tr("开考时间（到时自动启封，可空）", "Release at session start (optional)"), name: "releaseAt", type: "datetime-local", errors: errors, req: req))
@@ -85,6 +94,7 @@ enum PapersController {
 
     struct AssembleForm: Content {
         var target: String?
+        var plan: String?
         var forms: String?
         var seed: String?
         var releaseAt: String?
@@ -111,7 +121,8 @@ enum PapersController {
             if let text = form.releaseAt, !text.isEmpty, parseLocal(text) == nil {
                 throw ValidationFailure([FieldError(code: "invalid_date", field: "releaseAt", zh: "开考时间无效", en: "invalid time")])
             }
-            let papers = try await PaperStore.assemble(standardID: standardID, level: level, part: part, forms: forms, seed: seed,
+            let papers = try await PaperStore.assemble(standardID: standardID, level: level, part: part,
+                                                       planID: parsePlan(form.plan), forms: forms, seed: seed,
                                                        releaseAt: parseLocal(form.releaseAt), actor: try req.requireUser().actor,
                                                        sealer: try req.sealer(), on: req.db, time: req.time)
             return req.redirect(to: "/papers?done=\(req.tr("已生成并密封 \(papers.count) 套平行卷", "\(papers.count) forms assembled and sealed").urlQueryEncoded)")
@@ -127,9 +138,10 @@ enum PapersController {
     @Sendable static func blueprintPage(req: Request) async throws -> Response {
         let options = try await targets(req)
         let selected = req.query[String.self, at: "target"] ?? options.first?.0 ?? ""
+        let planID = parsePlan(req.query[String.self, at: "plan"])
         var body = ""
         if let (standardID, level, part) = try? parseTarget(selected) {
-            let saved = try await PaperStore.latestBlueprint(standardID: standardID, level: level, part: part, on: req.db)
+            let saved = try await PaperStore.effectiveBlueprint(standardID: standardID, level: level, part: part, planID: planID, on: req.db)
             let bp: Blueprint
             if let saved { bp = try saved.blueprint() } else {
                 bp = try await PaperStore.derivedBlueprint(standardID: standardID, level: level, part: part, on: req.db)
@@ -139,7 +151,8 @@ enum PapersController {
             }.joined()
             body = """
                 <p>\(saved.map { req.tr("已保存版本 v\($0.version)（\($0.createdBy)，\(H.time($0.createdAt))）", "Saved version v\($0.version)") } ?? req.tr("尚未保存：由鉴定要素细目表生成", "Not saved yet: derived from the element table")) · \(req.tr("总分", "total")) \(bp.totalPoints) · \(bp.itemCount) \(req.tr("题", "items"))</p>
-                <form method="post" action="/papers/blueprint">\(H.csrf(req))<input type="hidden" name="target" value="\(esc(selected))">
+                <p class="muted">\(planID != nil && saved?.planID != planID ? req.tr("该计划尚未单独调整，以下为标准默认蓝图；保存后成为该计划专用版本。", "This plan has no adjusted blueprint yet; saving creates one for it.") : "")</p>
+                <form method="post" action="/papers/blueprint">\(H.csrf(req))<input type="hidden" name="target" value="\(esc(selected))"><input type="hidden" name="plan" value="\(planID?.uuidString ?? "")">
                 <table><thead><tr><th>\(req.tr("鉴定范围", "Scope"))</th><th>\(req.tr("题型", "Type"))</th><th>\(req.tr("题量", "Count"))</th><th>\(req.tr("每题分值", "Points each"))</th><th>\(req.tr("分值", "Points"))</th></tr></thead><tbody>\(rows)</tbody></table>
                 <div class="filters">\(H.field(req.tr("难度目标", "Difficulty target"), name: "difficultyTarget", value: String(bp.difficultyTarget), req: req))
                 \(H.field(req.tr("容差", "Tolerance"), name: "difficultyTolerance", value: String(bp.difficultyTolerance), req: req))
@@ -151,7 +164,7 @@ enum PapersController {
                 """
         }
         let content = """
-            <form method="get" action="/papers/blueprint" class="filters">\(H.select(req.tr("标准与等级", "Standard and level"), name: "target", options: options, selected: selected, req: req))<button type="submit">\(req.tr("查看", "Show"))</button></form>
+            <form method="get" action="/papers/blueprint" class="filters">\(H.select(req.tr("标准与等级", "Standard and level"), name: "target", options: options, selected: selected, req: req))\(H.select(req.tr("认定计划", "Plan"), name: "plan", options: try await planOptions(req), selected: planID?.uuidString ?? "", req: req))<button type="submit">\(req.tr("查看", "Show"))</button></form>
             \(body)
             """
         return Layout.page(req, title: req.tr("组卷蓝图", "Blueprint"), active: "/items", content)
@@ -160,7 +173,8 @@ enum PapersController {
     @Sendable static func saveBlueprint(req: Request) async throws -> Response {
         let target = try req.content.get(String.self, at: "target")
         let (standardID, level, part) = try parseTarget(target)
-        let saved = try await PaperStore.latestBlueprint(standardID: standardID, level: level, part: part, on: req.db)
+        let planID = parsePlan(try? req.content.get(String.self, at: "plan"))
+        let saved = try await PaperStore.effectiveBlueprint(standardID: standardID, level: level, part: part, planID: planID, on: req.db)
         var bp: Blueprint
         if let saved { bp = try saved.blueprint() } else {
             bp = try await PaperStore.derivedBlueprint(standardID: standardID, level: level, part: part, on: req.db)
@@ -175,9 +189,9 @@ enum PapersController {
         if let v = (try? req.content.get(String.self, at: "maxOverlap")).flatMap({ Int($0) }) { bp.maxOverlap = v }
         if let v = (try? req.content.get(String.self, at: "exposureLimit")).flatMap({ Int($0) }) { bp.exposureLimit = v }
         let note = (try? req.content.get(String.self, at: "note")) ?? ""
-        try await PaperStore.saveBlueprint(bp, standardID: standardID, level: level, part: part, note: note,
+        try await PaperStore.saveBlueprint(bp, standardID: standardID, level: level, part: part, planID: planID, note: note,
                                            actor: try req.requireUser().actor, on: req.db, time: req.time)
-        return req.redirect(to: "/papers/blueprint?target=\(target.urlQueryEncoded)")
+        return req.redirect(to: "/papers/blueprint?target=\(target.urlQueryEncoded)&plan=\(planID?.uuidString ?? "")")
     }
 
     /// A paper: its state, the consents to open it, and (when open and allowed) its content and answer key.
