@@ -57,6 +57,10 @@ struct ItemPagesTests {
             let ok = try await reviewer.postForm("/items/\(id)/workflow", [("action", "approve")])
             #expect(ok.status == .seeOther)
             #expect(try await ItemBankStore.latest(item, on: t.db).statusValue == .approved)
+            // The department's dashboard counts the bank.
+            let dashboard = try await reviewer.get("/dashboard")
+            #expect(dashboard.text.contains("id=\"card-items\""))
+            #expect(dashboard.text.contains("已通过试题"))
         }
     }
 }

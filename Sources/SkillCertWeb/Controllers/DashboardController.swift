@@ -1,4 +1,5 @@
 import FluentKit
+import Fluent
 import Foundation
 import SkillCertCore
 import SkillCertPersistence
@@ -44,6 +45,31 @@ enum DashboardController {
                 <div class="card"><div class="muted">\(req.tr("用户账号", "Accounts"))</div><div class="num">\(users)</div>
                 <div>\(locked > 0 ? "<span class=\"badge bad\">\(req.tr("\(locked) 个账号已锁定", "\(locked) locked"))</span>" : req.tr("无锁定账号", "none locked"))</div>
                 <a href="/admin/users">\(req.tr("管理用户", "Manage users"))</a></div>
+                """)
+        }
+        if !user.roles.isDisjoint(with: ItemsController.bankRoles) {
+            let inReview = try await StoredItemVersion.query(on: req.db).filter(\.$status == ItemStatus.inReview.rawValue).count()
+            let approved = try await StoredItemVersion.query(on: req.db).filter(\.$status == ItemStatus.approved.rawValue).count()
+            cards.append("""
+                <div class="card" id="card-items"><div class="muted">\(req.tr("题库", "Item bank"))</div><div class="num">\(approved)</div>
+                <div>\(req.tr("已通过试题", "approved items"))\(inReview > 0 ? " · <span class=\"badge\">\(req.tr("\(inReview) 道待审核", "\(inReview) in review"))</span>" : "")</div>
+                <a href="/items?status=in-review">\(req.tr("审核试题", "Review items"))</a></div>
+                """)
+        }
+        if !user.roles.isDisjoint(with: PapersController.unsealers) {
+            let sealed = try await StoredPaper.query(on: req.db).filter(\.$status == StoredPaper.Status.sealed.rawValue).count()
+            cards.append("""
+                <div class="card"><div class="muted">\(req.tr("密封试卷", "Sealed papers"))</div><div class="num">\(sealed)</div>
+                <a href="/papers">\(req.tr("组卷与试卷", "Papers"))</a></div>
+                """)
+        }
+        if !user.roles.isDisjoint(with: [.coordination, .leadership, .administrator]) {
+            let waiting = try await StoredPlan.query(on: req.db).filter(\.$status == PlanStatus.submitted.rawValue).count()
+            let published = try await StoredPlan.query(on: req.db).filter(\.$status == PlanStatus.published.rawValue).count()
+            cards.append("""
+                <div class="card" id="card-plans"><div class="muted">\(req.tr("认定计划", "Plans"))</div><div class="num">\(published)</div>
+                <div>\(req.tr("已发布", "published"))\(waiting > 0 ? " · <span class=\"badge\">\(req.tr("\(waiting) 个待审批", "\(waiting) awaiting approval"))</span>" : "")</div>
+                <a href="/plans">\(req.tr("查看计划", "Plans"))</a></div>
                 """)
         }
         if !user.roles.isDisjoint(with: Roles.auditReaders) {
