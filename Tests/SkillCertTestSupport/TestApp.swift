@@ -61,11 +61,13 @@ public final class TestApp: Sendable {
     /// 2026-11-27 10:00 China time, a Friday.
     public static let defaultStart = Date(timeIntervalSince1970: 1_795_744_800)
 
-    init(app: Application, time: ManualTimeSource, target: DatabaseTarget, drop: @escaping @Sendable () async -> Void) {
+    init(app: Application, time: ManualTimeSource, target: DatabaseTarget, drop: @escaping @Sendable () async -> Void,
+         outbox: CapturedMessages) {
         self.app = app
         self.time = time
         self.target = target
         self.drop = drop
+        self.outbox = outbox
     }
 
     public var db: any Database { app.db }
@@ -81,21 +83,29 @@ public final class TestApp: Sendable {
 
     /// Builds, configures and migrates an application; `configure` may adjust the configuration first.
     public static func make(start: Date = defaultStart, configure: (inout AppConfig) -> Void = { _ in }) async throws -> TestApp {
+        try await make(start: start, sender: nil, configure: configure)
+    }
+
+    /// Messages the application sent (verification codes), captured instead of delivered.
+    public let outbox: CapturedMessages
+
+    static func make(start: Date, sender: CapturedMessages?, configure: (inout AppConfig) -> Void) async throws -> TestApp {
         let (target, drop) = try await TestEngine.makeDatabase()
         let app = try await Application.make(.testing)
         app.logger.logLevel = .error
         let time = ManualTimeSource(start)
         var config = AppConfig(database: target, bcryptCost: 4, contentKeyBase64: TestApp.contentKey)
         configure(&config)
+        let captured = sender ?? CapturedMessages()
         do {
-            try SkillCertApp.configure(app, config: config, time: time)
+            try SkillCertApp.configure(app, config: config, time: time, sender: captured)
             try await SkillCertApp.migrate(app)
         } catch {
             try? await app.asyncShutdown()
             await drop()
             throw error
         }
-        return TestApp(app: app, time: time, target: config.database, drop: drop)
+        return TestApp(app: app, time: time, target: config.database, drop: drop, outbox: captured)
     }
 
     /// Shuts the application down and removes its database.
@@ -134,6 +144,23 @@ public final class TestApp: Sendable {
 
     /// A client for this application.
     public func client() throws -> TestClient { TestClient(tester: try app.testing()) }
+}
+
+/// A message sender that keeps what it is given, for tests to read.
+public actor CapturedMessages: MessageSender {
+    public private(set) var messages: [(channel: String, recipient: String, body: String)] = []
+
+    public init() {}
+
+    public func send(channel: String, recipient: String, body: String) async throws {
+        messages.append((channel, recipient, body))
+    }
+
+    /// The six-digit code in the last message to `recipient`.
+    public func lastCode(to recipient: String) -> String? {
+        guard let body = messages.last(where: { $0.recipient == recipient })?.body else { return nil }
+        return body.firstMatch(of: /\d{6}/).map { String($0.output) }
+    }
 }
 
 /// A response, with its body as text.

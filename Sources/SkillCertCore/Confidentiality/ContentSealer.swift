@@ -30,6 +30,13 @@ public struct ContentSealer: Sendable {
         return try AES.GCM.open(try AES.GCM.SealedBox(combined: data), using: key, authenticating: Data(context.utf8))
     }
 
+    /// A keyed hash (HMAC-SHA256 under a key derived for `purpose`) for exact look-ups of encrypted values, such as
+    /// finding a candidate by ID number without storing the number in the clear.
+    public func keyedHash(_ value: String, purpose: String) -> String {
+        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("skillcert:\(purpose)".utf8), outputByteCount: 32)
+        return Data(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: derived)).map { $0 }.hexString
+    }
+
     /// Seals a value as JSON.
     public func seal<T: Encodable>(json value: T, context: String) throws -> String {
         try seal(try JSONEncoder().encode(value), context: context)

@@ -17,6 +17,7 @@ public enum SkillCertMigrations {
             SeedShippedStandards(),
             CreateItemBank(),
             CreatePlans(),
+            CreateCandidates(),
         ]
     }
 }

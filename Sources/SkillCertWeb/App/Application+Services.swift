@@ -10,6 +10,13 @@ extension Application {
     private struct MetricsKey: StorageKey { typealias Value = AppMetrics }
     private struct ThrottleKey: StorageKey { typealias Value = AddressThrottle }
     private struct SealerKey: StorageKey { typealias Value = ContentSealer }
+    private struct SenderKey: StorageKey { typealias Value = any MessageSender }
+
+    /// Where outbox messages (verification codes) go: the log in development, a gateway in production.
+    public var messageSender: any MessageSender {
+        get { storage[SenderKey.self] ?? LogMessageSender(logger: logger) }
+        set { storage[SenderKey.self] = newValue }
+    }
 
     /// The installation's content key, or nil when none is configured (item and paper routes then say so).
     public var contentSealer: ContentSealer? {
@@ -68,6 +75,16 @@ struct VaporPasswordHasher: PasswordHashing {
 
     func verify(_ password: String, against hash: String) async throws -> Bool {
         try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).verify(password, created: hash).get()
+    }
+}
+
+/// The development sender: writes each message to the log instead of sending it.
+struct LogMessageSender: MessageSender {
+    let logger: Logger
+
+    func send(channel: String, recipient: String, body: String) async throws {
+        let masked = ContactAddress(recipient)?.masked ?? "***"
+        logger.notice("outbox (development sender, not delivered): \(channel) to \(masked): \(body)")
     }
 }
 

@@ -11,7 +11,9 @@ extension CertificationBody: Content {}
 public enum SkillCertApp {
     /// Configures `app`: database (without migrating), middleware and every route.
     public static func configure(_ app: Application, config: AppConfig, time: any TimeSource = SystemTimeSource(),
-                                 metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws {
+                                 metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                                 sender: (any MessageSender)? = nil) throws {
+        if let sender { app.messageSender = sender }
         app.skillcertConfig = config
         app.timeSource = time
         app.appMetrics = AppMetrics(registry: metrics)
@@ -54,6 +56,7 @@ public enum SkillCertApp {
         ItemsController.register(app)
         PapersController.register(app)
         PlansController.register(app)
+        CandidatesController.register(app)
         SystemController.register(app)
     }
 

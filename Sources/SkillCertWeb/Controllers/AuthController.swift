@@ -46,11 +46,12 @@ enum AuthController {
             \(error.map { "<div class=\"alert alert-error\" role=\"alert\" id=\"login-error\">\(esc($0))</div>" } ?? "")
             <form method="post" action="/login">\(H.csrf(req))
             <input type="hidden" name="next" value="\(esc(next))">
-            \(H.field(req.tr("用户名", "Username"), name: "username", value: username, required: true, req: req, attrs: "autocomplete=\"username\" autofocus"))
+            \(H.field(req.tr("用户名 / 手机号 / 邮箱", "Username, mobile or e-mail"), name: "username", value: username, required: true, req: req, attrs: "autocomplete=\"username\" autofocus"))
             \(H.field(req.tr("密码", "Password"), name: "password", type: "password", required: true, req: req, attrs: "autocomplete=\"current-password\""))
             <div class="actions"><button type="submit" id="login-submit">\(req.tr("登录", "Sign in"))</button></div>
             </form>
             <p class="muted">\(req.tr("连续多次输入错误的密码，账号将被临时锁定。", "Repeated wrong passwords lock the account for a while."))</p>
+            <p>\(req.tr("考生尚未注册？", "New candidate?")) <a href="/register" id="register-link">\(req.tr("注册考生账号", "Create a candidate account"))</a></p>
             </div>
             """
         let response = Layout.page(req, title: req.tr("登录", "Sign in"), content)
@@ -138,6 +139,12 @@ enum AuthController {
         guard !username.isEmpty, !password.isEmpty, username.count <= 64, password.count <= 256 else {
             return .failure(WebError(.unprocessableEntity, code: "required", zh: "请输入用户名和密码",
                                      en: "username and password are required", field: username.isEmpty ? "username" : "password"))
+        }
+        // Candidates sign in with the mobile number or e-mail address they registered with.
+        var username = username
+        if ContactAddress(username) != nil, let sealer = req.application.contentSealer,
+           let mapped = try await CandidateAccounts.username(forContact: username, sealer: sealer, on: req.db) {
+            username = mapped
         }
         let settings = try await SettingsStore.all(on: req.db)
         let lockout = LoginLockout(maxFailures: settings[.loginMaxFailures] ?? 5,

@@ -32,6 +32,9 @@ enum Layout {
             NavItem(path: "/plans", zh: "认定计划", en: "Certification plans"),
             NavItem(path: "/announcements", zh: "公开公告", en: "Public announcements"),
         ]),
+        NavGroup(zh: "考务", en: "Exam affairs", items: [
+            NavItem(path: "/candidates", zh: "考生", en: "Candidates"),
+        ]),
         NavGroup(zh: "统筹与系统设置", en: "Coordination & settings", items: [
             NavItem(path: "/settings/body", zh: "机构信息", en: "Certification body"),
             NavItem(path: "/settings/calendar", zh: "工作日历", en: "Working calendar"),
@@ -42,6 +45,7 @@ enum Layout {
             NavItem(path: "/audit", zh: "审计日志", en: "Audit log"),
         ]),
         NavGroup(zh: "个人", en: "Me", items: [
+            NavItem(path: "/me/profile", zh: "个人信息", en: "My profile"),
             NavItem(path: "/account", zh: "我的账号", en: "My account"),
         ]),
     ]
