@@ -174,8 +174,6 @@ struct ItemBankTests {
             let b = try await PaperStore.open(paperID: papers[1].id!, reader: reader, sealer: Self.sealer, on: t.db, time: t.time)
             #expect(a.entries.count == 10 && b.entries.count == 10)
             #expect(try await ItemUse.query(on: t.db).count() == 20)
-            // Printed numbering runs by type: the single-choice items come first.
-            #expect(a.entries.prefix(5).allSatisfy { $0.type == .singleChoice })
             #expect(Set(a.entries.map(\.itemID)).isDisjoint(with: b.entries.map(\.itemID)))  // maxOverlap 0
             for paper in [a, b] {
                 #expect(!(Set(paper.entries.map(\.itemID)).isSuperset(of: enemy)))
@@ -325,6 +323,34 @@ struct BlueprintPerPlanTests {
                                                                              planID: UUID(), on: t.db))
             #expect(try other.blueprint().difficultyTarget == 0.7)
             #expect(other.planID == nil)
+        }
+    }
+}
+
+@Suite("Paper numbering")
+struct PaperNumberingTests {
+    @Test("a paper is numbered by item type, then scope, as it prints")
+    func numbering() async throws {
+        try await TestApp.with { t in
+            let bank = try await ItemBankTests.setup(t)
+            // Scope A holds true/false and scope B single choice: blueprint order would print true/false first.
+            try await PaperStore.saveBlueprint(Blueprint(cells: [.init(scope: "A", type: .trueFalse, count: 2, pointsEach: 25),
+                                                                 .init(scope: "B", type: .singleChoice, count: 2, pointsEach: 25)],
+                                                         difficultyTolerance: 0.3, maxOverlap: 0),
+                                               standardID: bank.standardID, level: 4, part: .theory, note: "编号", actor: bank.reviewer.actor,
+                                               on: t.db, time: t.time)
+            for i in 1...2 {
+                try await ItemBankTests.approved(t, bank, ItemBankTests.input(bank, scope: "A", element: String(format: "%03d", i), type: .trueFalse, stem: "判断\(i)"))
+                try await ItemBankTests.approved(t, bank, ItemBankTests.input(bank, scope: "B", element: String(format: "%03d", i), type: .singleChoice, stem: "单选\(i)"))
+            }
+            let paper = try await PaperStore.assemble(standardID: bank.standardID, level: 4, part: .theory, forms: 1, seed: 2,
+                                                      releaseAt: t.time.now() + 60, actor: bank.reviewer.actor,
+                                                      sealer: ItemBankTests.sealer, on: t.db, time: t.time)[0]
+            t.time.advance(by: 61)
+            let content = try await PaperStore.open(paperID: paper.id!, reader: AuditActor(id: UUID(), name: "exams"),
+                                                    sealer: ItemBankTests.sealer, on: t.db, time: t.time)
+            #expect(content.entries.map(\.type) == [.singleChoice, .singleChoice, .trueFalse, .trueFalse])
+            #expect(content.entries.map(\.position) == [1, 2, 3, 4])
         }
     }
 }

@@ -65,7 +65,14 @@ struct CandidateTests {
                 found.text.range(of: "</tbody>").map { String(found.text[start.upperBound..<$0.lowerBound]) }
             })
             #expect(table.contains("110105********002X") && !table.contains("11010519491231002X"))
-            #expect(!(try await staff.get("/candidates?q=110105")).text.contains("王小明"))
+            let fragment = try await staff.get("/candidates?q=110105")
+            #expect(fragment.status == .ok)
+            #expect(!fragment.text.contains("王小明"))
+            // Neither the audit trail nor the outbox holds the numbers in the clear.
+            let trail = try await AuditEntry.query(on: t.db).all().map { "\($0.details) \($0.reason ?? "") \($0.targetID ?? "")" }.joined()
+            #expect(!trail.contains("11010519491231002X") && !trail.contains("13800138000"))
+            let outbox = try await OutboxMessage.query(on: t.db).all().map { $0.recipientCipher + $0.bodyCipher }.joined()
+            #expect(!outbox.contains("13800138000"))
 
             // The candidate signs in with the mobile number.
             let fresh = try t.client()

@@ -121,6 +121,9 @@ public struct Blueprint: Codable, Sendable, Equatable {
             v.add(FieldError(code: "points_not_100", field: "cells", zh: "蓝图总分为 \(totalPoints)，应为 100",
                              en: "the blueprint totals \(totalPoints) points, not 100"))
         }
+        if !(0.0...1.0).contains(corePointsShare) {
+            v.add(FieldError(code: "invalid_value", field: "corePointsShare", zh: "核心要素占比应在 0–1 之间", en: "the core share must be 0–1"))
+        }
         if !(0.05...0.99).contains(difficultyTarget) || !(0.0...0.5).contains(difficultyTolerance) {
             v.add(FieldError(code: "invalid_difficulty", field: "difficultyTarget", zh: "难度目标应在 0.05–0.99，容差在 0–0.5",
                              en: "difficulty target 0.05–0.99, tolerance 0–0.5"))

@@ -66,6 +66,10 @@ public struct CertificationPlan: Codable, Sendable, Equatable {
         if let w = workType, !w.isEmpty, !workTypes.contains(w) {
             v.add(FieldError(code: "unknown_work_type", field: "workType", zh: "该职业没有工种“\(w)”", en: "unknown work type"))
         }
+        if !(2000...2100).contains(registrationOpens.year) || !(2000...2100).contains(registrationCloses.year) {
+            v.add(FieldError(code: "out_of_range", field: "registrationOpens", zh: "报名日期应在 2000–2100 年之间",
+                             en: "registration dates must be between 2000 and 2100"))
+        }
         if registrationCloses < registrationOpens {
             v.add(FieldError(code: "range_reversed", field: "registrationCloses", zh: "报名截止日期早于开始日期",
                              en: "registration closes before it opens"))

@@ -151,6 +151,7 @@ public enum PaperStore {
                     let item = itemByID[v.itemID]!
                     authors.insert(item.authorID)
                     authors.insert(v.createdBy)
+                    for editor in v.editors.split(separator: ",") { if let e = UUID(uuidString: String(editor)) { authors.insert(e) } }
                     let content = try sealer.open(ItemContent.self, from: v.contentCipher,
                                                   context: StoredItemVersion.context(v.id!))
                     entries.append(.init(position: position + 1, itemID: item.id!, versionID: v.id!, version: v.version,
@@ -182,7 +183,7 @@ public enum PaperStore {
                 paper.createdAt = time.now()
                 try await paper.create(on: audit.db)
                 try await audit.record(AuditEvent(action: "paper.assemble", targetType: "paper", targetID: paperID.uuidString,
-                                                  details: "form \(form.label) of batch \(batch.uuidString.prefix(8)); \(entries.count) items, difficulty \(String(format: "%.3f", form.difficulty)), seed \(seed), blueprint v\(stored.version)"))
+                                                  details: "form \(form.label) of batch \(batch.uuidString.prefix(8)); \(entries.count) items, blueprint v\(stored.version)"))
                 papers.append(paper)
             }
             return papers

@@ -98,10 +98,11 @@ public enum PlanStore {
         let standardID = try await validate(plan, on: db)
         guard let userID = actor.id else { throw DomainError.forbidden(code: "no_user", zh: "需要登录用户", en: "sign in first") }
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
-            let year = plan.registrationOpens.year
-            let count = try await StoredPlan.query(on: audit.db).filter(\.$number >= "\(year)-").filter(\.$number < "\(year + 1)-").count()
+            let year = String(format: "%04d", plan.registrationOpens.year)
+            let numbers = try await StoredPlan.query(on: audit.db).filter(\.$number =~ "\(year)-").all(\.$number)
+            let last = numbers.compactMap { Int($0.dropFirst(5)) }.max() ?? 0
             let row = StoredPlan()
-            row.number = String(format: "%d-%03d", year, count + 1)
+            row.number = "\(year)-" + String(format: "%03d", last + 1)
             row.standardID = standardID
             row.title = plan.title
             row.status = PlanStatus.draft.rawValue
@@ -222,6 +223,7 @@ public enum PlanStore {
         var out: [String] = []
         func note(_ label: String, _ x: String, _ y: String) { if x != y { out.append("\(label)：\(x) → \(y)") } }
         note("计划名称", a.title, b.title)
+        note("工种", a.workType ?? "--", b.workType ?? "--")
         note("等级", a.levels.map { Level($0).shortName }.joined(separator: "、"), b.levels.map { Level($0).shortName }.joined(separator: "、"))
         note("报名时间", "\(a.registrationOpens)～\(a.registrationCloses)", "\(b.registrationOpens)～\(b.registrationCloses)")
         note("考试日期", a.examDates.map { "\($0.part.nameZH) \($0.date)" }.joined(separator: "，"),

@@ -33,15 +33,16 @@ public enum CandidateAccounts {
                                                 en: "enter an 11-digit mobile number or an e-mail address")])
         }
         let hash = addressHash(address, sealer)
-        let recent = try await VerificationCode.query(on: db).filter(\.$addressHash == hash)
-            .filter(\.$createdAt > time.now() - 3600).count()
-        if recent >= maxCodesPerHour {
-            throw DomainError.conflict(code: "too_many_codes", zh: "验证码发送过于频繁，请一小时后再试",
-                                       en: "too many codes for this address; try again in an hour")
-        }
         let code = String(format: "%06d", Int.random(in: 0..<1_000_000))
         let message = OutboxMessage()
-        try await db.transaction { tx in
+        // The count and the insert run as one serialized step, so parallel requests cannot exceed the limit.
+        try await AuditLog.chainGate.run { try await db.transaction { tx in
+            let recent = try await VerificationCode.query(on: tx).filter(\.$addressHash == hash)
+                .filter(\.$createdAt > time.now() - 3600).count()
+            if recent >= maxCodesPerHour {
+                throw DomainError.conflict(code: "too_many_codes", zh: "验证码发送过于频繁，请一小时后再试",
+                                           en: "too many codes for this address; try again in an hour")
+            }
             let record = VerificationCode()
             record.addressHash = hash
             record.codeHash = sealer.keyedHash(code, purpose: "code:\(hash)")
@@ -55,7 +56,7 @@ public enum CandidateAccounts {
             message.bodyCipher = try sealer.seal(Data("【技能等级认定】您的注册验证码是 \(code)，10 分钟内有效。".utf8), context: "outbox-body")
             message.createdAt = time.now()
             try await message.create(on: tx)
-        }
+        } }
         try await deliver(message, sealer: sealer, sender: sender, on: db, time: time)
     }
 
@@ -86,9 +87,22 @@ public enum CandidateAccounts {
             .sort(\.$createdAt, .descending).first(), record.expiresAt > time.now(), record.attempts < maxAttempts else {
             throw ValidationFailure([FieldError(code: "code_expired", field: "code", zh: "验证码已失效，请重新获取", en: "the code has expired; request a new one")])
         }
+        // Count the attempt before comparing, atomically, so parallel guesses cannot share one attempt.
+        let recordID = try record.requireID()
+        let counted = try await AuditLog.chainGate.run {
+            try await db.transaction { tx -> Bool in
+                guard let fresh = try await VerificationCode.find(recordID, on: tx), fresh.attempts < maxAttempts, !fresh.consumed else {
+                    return false
+                }
+                fresh.attempts += 1
+                try await fresh.save(on: tx)
+                return true
+            }
+        }
+        guard counted else {
+            throw ValidationFailure([FieldError(code: "code_expired", field: "code", zh: "验证码已失效，请重新获取", en: "the code has expired; request a new one")])
+        }
         guard record.codeHash == sealer.keyedHash(code.trimmingCharacters(in: .whitespaces), purpose: "code:\(hash)") else {
-            record.attempts += 1
-            try await record.save(on: db)
             throw ValidationFailure([FieldError(code: "wrong_code", field: "code", zh: "验证码不正确", en: "the code is wrong")])
         }
         let taken: Bool
@@ -175,12 +189,20 @@ public enum CandidateAccounts {
             case .failure(let problem):
                 v.add(FieldError(code: problem.code, field: "idNumber", zh: problem.messageZH, en: problem.messageEN))
             }
+        } else if number.count == 18, case .success = ResidentID.parse(number, today: time.now().chinaLocalDate),
+                  input.idType != "residence-permit" {
+            v.add(FieldError(code: "wrong_id_type", field: "idType", zh: "这是居民身份证号码，请选择“居民身份证”",
+                             en: "this is a resident ID number; choose the resident ID type"))
+        } else if input.idType == "residence-permit", case .failure(let problem) = ResidentID.parse(number, today: time.now().chinaLocalDate) {
+            // 港澳台居民居住证 numbers follow the same GB 11643 rule.
+            v.add(FieldError(code: problem.code, field: "idNumber", zh: problem.messageZH, en: problem.messageEN))
         } else if !(5...30).contains(number.count) || !number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
             v.add(FieldError(code: "invalid_format", field: "idNumber", zh: "证件号码应为 5–30 位字母或数字", en: "the document number must be 5–30 letters or digits"))
         }
         try v.check()
         let (birthDate, sexValue) = (birth, sex)
-        let hash = sealer.keyedHash("\(input.idType):\(number)", purpose: "id-number")
+        // Keyed on the number alone, so the same number cannot be registered twice under different types.
+        let hash = sealer.keyedHash(number, purpose: "id-number")
         if let other = try await CandidateProfile.query(on: db).filter(\.$idNumberHash == hash).first(), other.userID != userID {
             throw ValidationFailure([FieldError(code: "id_taken", field: "idNumber", zh: "该证件号码已被其他账号使用，如有疑问请联系考务部门",
                                                 en: "this document number belongs to another account")])
@@ -194,7 +216,8 @@ public enum CandidateAccounts {
             profile.idType = input.idType
             profile.idNumberCipher = try sealer.seal(Data(number.utf8), context: "candidate-id:\(userID.uuidString)")
             profile.idNumberHash = hash
-            profile.idNumberMasked = ResidentID.mask(number)
+            profile.idNumberMasked = ["resident-id", "residence-permit"].contains(input.idType)
+                ? ResidentID.mask(number) : maskDocument(number)
             profile.birthDate = birthDate
             profile.sex = sexValue
             profile.employer = input.employer.trimmingCharacters(in: .whitespaces)
@@ -206,14 +229,20 @@ public enum CandidateAccounts {
         }
     }
 
+    /// Other documents show their first two and last two characters only.
+    static func maskDocument(_ number: String) -> String {
+        guard number.count > 4 else { return String(repeating: "*", count: number.count) }
+        return String(number.prefix(2)) + String(repeating: "*", count: number.count - 4) + String(number.suffix(2))
+    }
+
     /// Candidates by exact ID number (keyed hash) or by name.
     public static func search(_ text: String, sealer: ContentSealer, on db: any Database) async throws -> [CandidateProfile] {
         let q = text.trimmingCharacters(in: .whitespaces)
         guard !q.isEmpty else { return try await CandidateProfile.query(on: db).sort(\.$updatedAt, .descending).limit(200).all() }
         let number = q.filter { !$0.isWhitespace }.uppercased()
-        let hashes = idTypes.map { sealer.keyedHash("\($0.key):\(number)", purpose: "id-number") }
+        let hash = sealer.keyedHash(number, purpose: "id-number")
         return try await CandidateProfile.query(on: db).group(.or) {
-            $0.filter(\.$idNumberHash ~~ hashes).filter(\.$fullName ~~ q)
+            $0.filter(\.$idNumberHash == hash).filter(\.$fullName ~~ q)
         }.limit(200).all()
     }
 }

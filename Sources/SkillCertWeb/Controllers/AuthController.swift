@@ -142,7 +142,8 @@ enum AuthController {
         }
         // Candidates sign in with the mobile number or e-mail address they registered with.
         var username = username
-        if ContactAddress(username) != nil, let sealer = req.application.contentSealer,
+        let byContact = ContactAddress(username) != nil
+        if byContact, let sealer = req.application.contentSealer,
            let mapped = try await CandidateAccounts.username(forContact: username, sealer: sealer, on: req.db) {
             username = mapped
         }
@@ -160,6 +161,13 @@ enum AuthController {
         case .invalidCredentials:
             await req.application.addressThrottle.recordFailure(address, now: now)
             req.application.appMetrics.signIn(result: "invalid")
+            return .failure(WebError(.unauthorized, code: "invalid_credentials", zh: "用户名或密码不正确",
+                                     en: "wrong username or password"))
+        case .locked where byContact:
+            // For a mobile number or e-mail, a lockout answers like a wrong password, so that nobody can learn
+            // which numbers are registered.
+            await req.application.addressThrottle.recordFailure(address, now: now)
+            req.application.appMetrics.signIn(result: "locked")
             return .failure(WebError(.unauthorized, code: "invalid_credentials", zh: "用户名或密码不正确",
                                      en: "wrong username or password"))
         case .locked(let until):

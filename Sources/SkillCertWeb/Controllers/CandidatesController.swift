@@ -52,8 +52,18 @@ enum CandidatesController {
         return response
     }
 
+    /// Registration shares the sign-in throttle: too many codes or wrong codes from one address wait.
+    static func throttled(_ req: Request, _ f: RegisterForm) async -> Response? {
+        guard let wait = await req.application.addressThrottle.retryAfter(req.clientAddress, now: req.time.now()) else { return nil }
+        return renderRegister(req, form: f, errors: [FieldError(code: "too_many_attempts", field: "contact",
+                                                                zh: "操作过于频繁，请 \(wait) 秒后再试", en: "too many attempts; wait \(wait) seconds")],
+                              codeSent: false, status: .tooManyRequests)
+    }
+
     @Sendable static func requestCode(req: Request) async throws -> Response {
         let f = try req.content.decode(RegisterForm.self)
+        if let busy = await throttled(req, f) { return busy }
+        await req.application.addressThrottle.recordFailure(req.clientAddress, now: req.time.now())
         do {
             try await CandidateAccounts.requestCode(for: f.contact ?? "", sealer: try req.sealer(), sender: req.application.messageSender,
                                                     on: req.db, time: req.time)
@@ -73,6 +83,7 @@ enum CandidatesController {
             return renderRegister(req, form: f, errors: [FieldError(code: "mismatch", field: "confirmPassword", zh: "两次输入的密码不一致",
                                                                     en: "the passwords differ")], codeSent: true, status: .unprocessableEntity)
         }
+        if let busy = await throttled(req, f) { return busy }
         do {
             let user = try await CandidateAccounts.register(contact: f.contact ?? "", code: f.code ?? "", fullName: f.fullName ?? "",
                                                             password: f.password ?? "", hasher: req.application.passwordHasher,
@@ -84,6 +95,9 @@ enum CandidatesController {
                                                                       isSecure: req.usesTLS, isHTTPOnly: true, sameSite: .lax)
             return response
         } catch let failure as ValidationFailure {
+            if failure.errors.contains(where: { $0.code == "wrong_code" }) {
+                await req.application.addressThrottle.recordFailure(req.clientAddress, now: req.time.now())
+            }
             return renderRegister(req, form: f, errors: failure.errors, codeSent: true, status: .unprocessableEntity)
         }
     }

@@ -76,7 +76,7 @@ enum PapersController {
             \(H.select(req.tr("标准与等级", "Standard and level"), name: "target", options: try await targets(req), selected: "", errors: errors, req: req))
             \(H.select(req.tr("认定计划（使用该计划调整后的蓝图）", "Plan (uses its adjusted blueprint)"), name: "plan", options: try await planOptions(req), selected: "", req: req))
             \(H.field(req.tr("平行卷数", "Forms"), name: "forms", value: "2", type: "number", errors: errors, req: req, attrs: "min=\"1\" max=\"26\" style=\"min-width:5rem\""))
-            \(H.field(req.tr("随机种子", "Seed"), name: "seed", value: String(Int.random(in: 1...999_999)), errors: errors, req: req, attrs: "style=\"min-width:8rem\""))
+            \(H.field(req.tr("随机种子", "Seed"), name: "seed", value: String(UInt64.random(in: 1...UInt64.max)), errors: errors, req: req, attrs: "style=\"min-width:8rem\""))
             \(H.field(req.tr("开考时间（到时自动启封，可空）", "Release at session start (optional)"), name: "releaseAt", type: "datetime-local", errors: errors, req: req))
             <button type="submit" id="assemble">\(req.tr("组卷并密封", "Assemble and seal"))</button></form>
             <p><a href="/papers/blueprint">\(req.tr("查看或调整蓝图", "View or adjust the blueprint"))</a></p>
@@ -174,6 +174,12 @@ enum PapersController {
         let target = try req.content.get(String.self, at: "target")
         let (standardID, level, part) = try parseTarget(target)
         let planID = parsePlan(try? req.content.get(String.self, at: "plan"))
+        if let planID {
+            guard let plan = try await StoredPlan.find(planID, on: req.db), plan.standardID == standardID,
+                  try plan.plan().levels.contains(level) else {
+                throw WebError.badField("plan", zh: "该计划不属于所选标准或不含该等级", en: "the plan is not for this standard and level")
+            }
+        }
         let saved = try await PaperStore.effectiveBlueprint(standardID: standardID, level: level, part: part, planID: planID, on: req.db)
         var bp: Blueprint
         if let saved { bp = try saved.blueprint() } else {
@@ -200,7 +206,7 @@ enum PapersController {
               let paper = try await StoredPaper.find(id, on: req.db) else { throw DomainError.notFound(what: "paper") }
         let user = try req.requireUser()
         var html = H.notice(req)
-        html += "<p>\(req.tr("卷别", "Form")) <strong>\(esc(paper.label))</strong> · \(paper.itemCount) \(req.tr("题", "items")) · \(req.tr("难度", "difficulty")) \(String(format: "%.3f", paper.difficulty)) · \(req.tr("种子", "seed")) \(paper.status == StoredPaper.Status.sealed.rawValue ? req.tr("（启封后显示）", "(shown once open)") : esc(paper.seed)) · \(req.tr("开考启封", "release")) \(H.time(paper.releaseAt))</p>"
+        html += "<p>\(req.tr("卷别", "Form")) <strong>\(esc(paper.label))</strong> · \(paper.itemCount) \(req.tr("题", "items")) · \(req.tr("难度", "difficulty")) \(paper.status == StoredPaper.Status.sealed.rawValue ? "—" : String(format: "%.3f", paper.difficulty)) · \(req.tr("种子", "seed")) \(paper.status == StoredPaper.Status.sealed.rawValue ? req.tr("（启封后显示）", "(shown once open)") : esc(paper.seed)) · \(req.tr("开考启封", "release")) \(H.time(paper.releaseAt))</p>"
         let approvals = try await PaperUnsealApproval.query(on: req.db).filter(\.$paperID == id).all()
         let mayRead = !user.roles.isDisjoint(with: readers)
         do {
