@@ -16,7 +16,7 @@ struct PlanTests {
         var f = [("title", title), ("standardID", standardID.uuidString), ("levels[]", "4"), ("levels[]", "3"),
                  ("registrationOpens", "2027-03-01"), ("registrationCloses", closes), ("theoryDate", "2027-04-18"),
                  ("skillsDate", "2027-04-19"), ("venues", "南京玄武认定站点（示例）"), ("feeYuan", "200"), ("capacity", "120"),
-                 ("materials", "身份证复印件\n学历证书复印件"), ("notes", "示例公告")]
+                 ("materials", "身份证复印件\n学历证书复印件"), ("materialsByLevel[3]", "四级证书复印件\n工作年限证明"), ("notes", "示例公告")]
         if let summary { f.append(("summary", summary)) }
         return f
     }
@@ -39,6 +39,13 @@ struct PlanTests {
             let id = try row.requireID().uuidString
             #expect(row.number == "2027-001")
             _ = try await coord.postForm("/plans/\(id)/action", [("action", "submit")])
+            // Someone with both roles who edited the plan may not approve it either.
+            try await t.createUser("both", roles: [.coordination, .leadership])
+            let both = try t.client()
+            try await both.signIn("both")
+            #expect(try await both.postForm("/plans/\(id)", Self.fields(standardID)).status == .seeOther)
+            _ = try await coord.postForm("/plans/\(id)/action", [("action", "submit")])
+            #expect(try await both.postForm("/plans/\(id)/action", [("action", "approve")]).status == .forbidden)
             // Coordination cannot approve; leadership can.
             #expect(try await coord.postForm("/plans/\(id)/action", [("action", "approve")]).status == .forbidden)
             let leader = try t.client()
@@ -53,6 +60,9 @@ struct PlanTests {
             let detail = try await anonymous.get("/announcements/2027-001")
             #expect(detail.status == .ok)
             #expect(detail.text.contains("200 元/人"))
+            // Materials per level: 三级 has its own list, 四级 the common one.
+            #expect(detail.text.contains("三级：四级证书复印件；工作年限证明"))
+            #expect(detail.text.contains("四级：身份证复印件；学历证书复印件"))
 
             // A published plan is never silently edited.
             await #expect(throws: DomainError.self) {
@@ -78,7 +88,7 @@ struct PlanTests {
             let plans = try #require(try JSONSerialization.jsonObject(with: Data(buffer: api.body)) as? [[String: Any]])
             #expect(plans.first?["amendments"] as? Int == 1)
             let actions = try await AuditEntry.query(on: t.db).filter(\.$targetType == "plan").sort(\.$id).all().map(\.action)
-            #expect(actions == ["plan.create", "plan.submit", "plan.approve", "plan.publish", "plan.amend"])
+            #expect(actions == ["plan.create", "plan.submit", "plan.update", "plan.submit", "plan.approve", "plan.publish", "plan.amend"])
         }
     }
 }

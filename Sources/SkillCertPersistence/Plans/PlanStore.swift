@@ -14,6 +14,8 @@ public final class StoredPlan: Model, @unchecked Sendable {
     @Field(key: "status") public var status: String
     @Field(key: "body") public var body: String
     @Field(key: "created_by") public var createdBy: UUID
+    /// Everyone who drafted or edited the plan (comma-separated ids): none of them may approve it.
+    @Field(key: "editors") public var editors: String
     @OptionalField(key: "approved_by") public var approvedBy: UUID?
     @OptionalField(key: "published_at") public var publishedAt: Date?
     @Field(key: "updated_at") public var updatedAt: Date
@@ -57,6 +59,7 @@ struct CreatePlans: AsyncMigration {
             .field("status", .string, .required)
             .field("body", .string, .required)
             .field("created_by", .uuid, .required)
+            .field("editors", .string, .required)
             .field("approved_by", .uuid)
             .field("published_at", .datetime)
             .field("updated_at", .datetime, .required)
@@ -108,6 +111,7 @@ public enum PlanStore {
             row.status = PlanStatus.draft.rawValue
             row.body = try StoredPlan.encode(plan)
             row.createdBy = userID
+            row.editors = userID.uuidString
             row.updatedAt = time.now()
             try await row.create(on: audit.db)
             try await audit.record(AuditEvent(action: "plan.create", targetType: "plan", targetID: row.id?.uuidString,
@@ -137,6 +141,7 @@ public enum PlanStore {
             row.body = try StoredPlan.encode(plan)
             row.status = PlanStatus.draft.rawValue
             row.approvedBy = nil
+            if let editor = actor.id, !row.editors.contains(editor.uuidString) { row.editors += ",\(editor.uuidString)" }
             row.updatedAt = time.now()
             try await row.save(on: audit.db)
             try await audit.record(AuditEvent(action: "plan.update", targetType: "plan", targetID: id.uuidString,
@@ -157,9 +162,9 @@ public enum PlanStore {
             switch (action, from) {
             case (.submit, .draft): to = .submitted
             case (.approve, .submitted):
-                if actor.id == row.createdBy {
-                    throw DomainError.forbidden(code: "drafter_cannot_approve", zh: "计划起草人不能审批自己起草的计划",
-                                                en: "the drafter cannot approve their own plan")
+                if let me = actor.id, me == row.createdBy || row.editors.contains(me.uuidString) {
+                    throw DomainError.forbidden(code: "drafter_cannot_approve", zh: "起草或修改过该计划的人不能审批它",
+                                                en: "whoever drafted or edited the plan cannot approve it")
                 }
                 to = .approved
                 row.approvedBy = actor.id

@@ -40,6 +40,8 @@ enum PlansController {
         var feeYuan: String?
         var capacity: String?
         var materials: String?
+        /// Materials per level, keyed by level number; `materials` is the fallback for levels left empty.
+        var materialsByLevel: [String: String]?
         var notes: String?
         var summary: String?
     }
@@ -80,8 +82,11 @@ enum PlansController {
         } else {
             standardName = ""
         }
-        var materials: [CertificationPlan.Materials] = []
-        if !lines(f.materials).isEmpty { materials = levels.map { .init(level: $0, items: lines(f.materials)) } }
+        let materials: [CertificationPlan.Materials] = levels.sorted(by: >).compactMap { level in
+            let own = lines(f.materialsByLevel?[String(level)])
+            let items = own.isEmpty ? lines(f.materials) : own
+            return items.isEmpty ? nil : .init(level: level, items: items)
+        }
         guard errors.isEmpty, let opens, let closes, let fee, let capacity else { throw ValidationFailure(errors) }
         return CertificationPlan(title: f.title ?? "", standardID: f.standardID ?? "", occupationName: standardName, levels: levels,
                                  workType: (f.workType ?? "").isEmpty ? nil : f.workType, registrationOpens: opens,
@@ -96,7 +101,10 @@ enum PlansController {
                  skillsDate: p.examDates.first { $0.part == .skills }?.date.description,
                  reviewDate: p.examDates.first { $0.part == .comprehensiveReview }?.date.description,
                  venues: p.venues.joined(separator: "\n"), feeYuan: String(p.feeYuan), capacity: String(p.capacity),
-                 materials: p.materials.first?.items.joined(separator: "\n"), notes: p.notes)
+                 materials: nil,
+                 materialsByLevel: Dictionary(p.materials.map { (String($0.level), $0.items.joined(separator: "\n")) },
+                                              uniquingKeysWith: { a, _ in a }),
+                 notes: p.notes)
     }
 
     static func statusBadge(_ s: PlanStatus, _ req: Request) -> String {
@@ -146,7 +154,9 @@ enum PlansController {
             <div class="field"><label for="f-venues">\(req.tr("考点（每行一个）", "Venues (one per line)"))</label><textarea id="f-venues" name="venues" rows="2" cols="80">\(esc(f.venues ?? ""))</textarea>\(errors.filter { $0.field == "venues" }.map { "<p class=\"field-error\">\(esc(req.message($0)))</p>" }.joined())</div>
             <div class="filters">\(H.field(req.tr("收费（元/人，0 为免费）", "Fee (yuan)"), name: "feeYuan", value: f.feeYuan ?? "0", type: "number", errors: errors, req: req))
             \(H.field(req.tr("计划人数", "Capacity"), name: "capacity", value: f.capacity ?? "", type: "number", errors: errors, req: req))</div>
-            <div class="field"><label for="f-materials">\(req.tr("申报材料（每行一项）", "Required materials (one per line)"))</label><textarea id="f-materials" name="materials" rows="3" cols="80">\(esc(f.materials ?? ""))</textarea></div>
+            <div class="field"><label for="f-materials">\(req.tr("申报材料：各等级通用（每行一项）", "Required materials for every level (one per line)"))</label><textarea id="f-materials" name="materials" rows="3" cols="80">\(esc(f.materials ?? ""))</textarea></div>
+            <details\((f.materialsByLevel ?? [:]).isEmpty ? "" : " open")><summary>\(req.tr("按等级分别填写申报材料（填写后该等级不再使用通用要求）", "Materials per level (overrides the common list)"))</summary>
+            \((1...5).reversed().map { l in "<div class=\"field\"><label for=\"f-m\(l)\">\(Level(l).fullName)</label><textarea id=\"f-m\(l)\" name=\"materialsByLevel[\(l)]\" rows=\"2\" cols=\"80\">\(esc(f.materialsByLevel?[String(l)] ?? ""))</textarea></div>" }.joined())</details>
             <div class="field"><label for="f-notes">\(req.tr("其他说明", "Notes"))</label><textarea id="f-notes" name="notes" rows="3" cols="80">\(esc(f.notes ?? ""))</textarea></div>
             \(amend ? H.field(req.tr("变更说明（将作为变更公告公开发布）", "What changed (published as a dated notice)"), name: "summary", value: f.summary ?? "", required: true, errors: errors, req: req) : "")
             <div class="actions"><button type="submit" id="save-plan">\(amend ? req.tr("发布变更公告", "Publish the amendment") : req.tr("保存", "Save"))</button></div></form>
@@ -242,7 +252,7 @@ enum PlansController {
             <tr><th>\(req.tr("考点", "Venues"))</th><td>\(esc(p.venues.joined(separator: "；")))</td></tr>
             <tr><th>\(req.tr("收费", "Fee"))</th><td>\(p.feeYuan == 0 ? req.tr("免费", "free") : "\(p.feeYuan) \(req.tr("元/人", "yuan"))")</td></tr>
             <tr><th>\(req.tr("计划人数", "Capacity"))</th><td>\(p.capacity)</td></tr>
-            <tr><th>\(req.tr("申报材料", "Materials"))</th><td>\(esc(p.materials.first?.items.joined(separator: "；") ?? "—"))</td></tr>
+            <tr><th>\(req.tr("申报材料", "Materials"))</th><td>\(p.materials.isEmpty ? "—" : p.materials.map { "\(Level($0.level).shortName)：\(esc($0.items.joined(separator: "；")))" }.joined(separator: "<br>"))</td></tr>
             <tr><th>\(req.tr("其他说明", "Notes"))</th><td>\(esc(p.notes))</td></tr>
             </tbody></table>
             """
