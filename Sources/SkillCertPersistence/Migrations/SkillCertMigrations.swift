@@ -18,6 +18,7 @@ public enum SkillCertMigrations {
             CreateItemBank(),
             CreatePlans(),
             CreateCandidates(),
+            CreateApplications(),
         ]
     }
 }

@@ -57,6 +57,7 @@ public enum SkillCertApp {
         PapersController.register(app)
         PlansController.register(app)
         CandidatesController.register(app)
+        ApplicationsController.register(app)
         SystemController.register(app)
     }
 

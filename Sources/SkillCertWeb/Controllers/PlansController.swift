@@ -307,8 +307,11 @@ enum PlansController {
     @Sendable static func announcement(req: Request) async throws -> Response {
         let row = try await publishedPlan(req)
         let p = try row.plan()
+        let today = req.time.now().chinaLocalDate
+        let open = row.statusValue == .published && today >= p.registrationOpens && today <= p.registrationCloses
         let content = """
             <p class="muted">\(req.tr("公告编号", "Number")) \(esc(row.number)) · \(req.tr("发布于", "published")) \(H.time(row.publishedAt))</p>
+            \(open ? "<div class=\"actions\"><a class=\"button\" id=\"apply-link\" href=\"/announcements/\(esc(row.number))/apply\">\(req.tr("我要报名", "Apply"))</a> <span class=\"muted\">\(req.tr("需先注册并登录考生账号", "sign in with a candidate account"))</span></div>" : "")
             \(details(p, req))
             \(try await amendmentList(row, req))
             """

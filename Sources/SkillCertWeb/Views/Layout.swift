@@ -33,6 +33,7 @@ enum Layout {
             NavItem(path: "/announcements", zh: "公开公告", en: "Public announcements"),
         ]),
         NavGroup(zh: "考务", en: "Exam affairs", items: [
+            NavItem(path: "/review", zh: "资格审核", en: "Eligibility review"),
             NavItem(path: "/candidates", zh: "考生", en: "Candidates"),
         ]),
         NavGroup(zh: "统筹与系统设置", en: "Coordination & settings", items: [
@@ -46,6 +47,7 @@ enum Layout {
         ]),
         NavGroup(zh: "个人", en: "Me", items: [
             NavItem(path: "/me/profile", zh: "个人信息", en: "My profile"),
+            NavItem(path: "/me/applications", zh: "我的报名", en: "My applications"),
             NavItem(path: "/account", zh: "我的账号", en: "My account"),
         ]),
     ]
