@@ -61,10 +61,6 @@ enum ItemsController {
         var criteria: String?
     }
 
-    static func lines(_ text: String?) -> [String] {
-        (text ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
     /// Builds the input from the form; `target` is `standardID|level|part|scope|element`.
     static func input(from f: ItemForm) throws -> ItemBankStore.ItemInput {
         let parts = (f.target ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
@@ -81,7 +77,7 @@ enum ItemsController {
             throw ValidationFailure([FieldError(code: "invalid_number", field: "difficulty", zh: "预估难度应为 0.05–0.99 之间的小数",
                                                 en: "difficulty must be a number between 0.05 and 0.99")])
         }
-        let options = lines(f.options)
+        let options = H.lines(f.options)
         var correct: [Int]?
         let answer = (f.correct ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         switch type {
@@ -96,7 +92,7 @@ enum ItemsController {
         }
         var task: TaskCard?
         if type == .practicalTask {
-            let criteria = lines(f.criteria).map { line -> TaskCard.Criterion in
+            let criteria = H.lines(f.criteria).map { line -> TaskCard.Criterion in
                 let cols = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
                 return TaskCard.Criterion(text: cols[0], points: cols.count > 1 ? Int(cols[1]) ?? -1 : -1,
                                           deduction: cols.count > 2 && !cols[2].isEmpty ? cols[2] : nil,
@@ -105,7 +101,7 @@ enum ItemsController {
             task = TaskCard(preparation: f.preparation ?? "", minutes: Int(f.minutes ?? "") ?? 0, criteria: criteria)
         }
         let content = ItemContent(stem: f.stem ?? "", options: options.isEmpty ? nil : options, correct: correct,
-                                  acceptedAnswers: type == .fillIn ? lines(f.acceptedAnswers) : nil,
+                                  acceptedAnswers: type == .fillIn ? H.lines(f.acceptedAnswers) : nil,
                                   explanation: (f.explanation ?? "").isEmpty ? nil : f.explanation, task: task)
         return ItemBankStore.ItemInput(standardID: standardID, level: level, part: part, scopeCode: scope, elementCode: element,
                                        type: type, content: content, difficulty: difficulty, source: f.source ?? "",

@@ -46,10 +46,6 @@ enum PlansController {
         var summary: String?
     }
 
-    static func lines(_ text: String?) -> [String] {
-        (text ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
     /// The plan a form describes, with field errors for values that do not parse.
     static func plan(from f: PlanForm, on db: any Database) async throws -> CertificationPlan {
         var errors: [FieldError] = []
@@ -83,14 +79,14 @@ enum PlansController {
             standardName = ""
         }
         let materials: [CertificationPlan.Materials] = levels.sorted(by: >).compactMap { level in
-            let own = lines(f.materialsByLevel?[String(level)])
-            let items = own.isEmpty ? lines(f.materials) : own
+            let own = H.lines(f.materialsByLevel?[String(level)])
+            let items = own.isEmpty ? H.lines(f.materials) : own
             return items.isEmpty ? nil : .init(level: level, items: items)
         }
         guard errors.isEmpty, let opens, let closes, let fee, let capacity else { throw ValidationFailure(errors) }
         return CertificationPlan(title: f.title ?? "", standardID: f.standardID ?? "", occupationName: standardName, levels: levels,
                                  workType: (f.workType ?? "").isEmpty ? nil : f.workType, registrationOpens: opens,
-                                 registrationCloses: closes, examDates: exams, venues: lines(f.venues), feeYuan: fee,
+                                 registrationCloses: closes, examDates: exams, venues: H.lines(f.venues), feeYuan: fee,
                                  capacity: capacity, materials: materials, notes: f.notes ?? "")
     }
 

@@ -101,6 +101,11 @@ enum H {
         return "<nav class=\"pager\">\(prev)<span>\(req.tr("第 \(page) / \(pages) 页，共 \(total) 条", "Page \(page) of \(pages), \(total) in all"))</span>\(next)</nav>"
     }
 
+    /// The non-empty, trimmed lines of a textarea.
+    static func lines(_ text: String?) -> [String] {
+        (text ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     /// A date and time in China time, `2026-11-27 18:05`.
     static func time(_ date: Date?) -> String {
         guard let date else { return "—" }
