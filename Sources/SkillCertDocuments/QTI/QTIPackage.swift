@@ -30,12 +30,7 @@ public enum QTIPackage {
 
     public static func export(_ items: [QTIItem]) throws -> Data {
         let archive = try Archive(data: Data(), accessMode: .create)
-        func add(_ path: String, _ text: String) throws {
-            let data = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { p, n in
-                data.subdata(in: Int(p)..<Int(p) + n)
-            }
-        }
+        func add(_ path: String, _ text: String) throws { try archive.addText(path, text) }
         var resources = ""
         for item in items {
             guard item.type != .practicalTask else { continue }
@@ -104,16 +99,7 @@ public enum QTIPackage {
         do { archive = try Archive(data: data, accessMode: .read) } catch {
             throw SpreadsheetError(code: "not_qti", zh: "文件不是 QTI 压缩包", en: "not a QTI package")
         }
-        func part(_ path: String) throws -> Data? {
-            guard let entry = archive[path] else { return nil }
-            var out = Data()
-            do {
-                _ = try archive.extract(entry) { out.append($0) }
-            } catch {
-                throw SpreadsheetError(code: "corrupt", zh: "压缩包已损坏（\(path) 无法解压）", en: "the package is damaged (\(path))")
-            }
-            return out
-        }
+        func part(_ path: String) throws -> Data? { try archive.readPart(path) }
         guard let manifest = try part("imsmanifest.xml") else {
             throw SpreadsheetError(code: "not_qti", zh: "压缩包中没有 imsmanifest.xml", en: "the package has no imsmanifest.xml")
         }

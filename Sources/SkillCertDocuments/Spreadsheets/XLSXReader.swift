@@ -42,16 +42,7 @@ public enum XLSXReader {
         do { archive = try Archive(data: data, accessMode: .read) } catch {
             throw SpreadsheetError(code: "not_xlsx", zh: "文件已损坏或不是 .xlsx 工作簿", en: "the file is damaged or not an .xlsx workbook")
         }
-        func part(_ path: String) throws -> Data? {
-            guard let entry = archive[path] else { return nil }
-            var out = Data()
-            do {
-                _ = try archive.extract(entry, skipCRC32: false) { out.append($0) }
-            } catch {
-                throw SpreadsheetError(code: "corrupt", zh: "文件已损坏（\(path) 无法解压）", en: "the file is damaged (\(path) cannot be read)")
-            }
-            return out
-        }
+        func part(_ path: String) throws -> Data? { try archive.readPart(path) }
         guard let workbook = try part("xl/workbook.xml") else {
             throw SpreadsheetError(code: "not_xlsx", zh: "压缩包中没有工作簿（可能是改了扩展名的 ZIP 文件）",
                                    en: "the archive holds no workbook (a ZIP renamed .xlsx?)")

@@ -28,13 +28,7 @@ public enum XLSXWriter {
     /// The workbook's bytes.
     public static func write(_ sheets: [Worksheet]) throws -> Data {
         let archive = try Archive(data: Data(), accessMode: .create)
-        func add(_ path: String, _ text: String) throws {
-            let data = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count),
-                                 compressionMethod: .deflate) { position, size in
-                data.subdata(in: Int(position)..<Int(position) + size)
-            }
-        }
+        func add(_ path: String, _ text: String) throws { try archive.addText(path, text) }
         try add("[Content_Types].xml", contentTypes(sheetCount: sheets.count))
         try add("_rels/.rels", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
