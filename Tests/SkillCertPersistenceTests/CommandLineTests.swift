@@ -101,6 +101,34 @@ struct CommandLineTests {
             #expect(verify.status == 0)
         }
     }
+
+    @Test("`skillcert import registrations` imports a CSV into a plan, and lists each problem of a bad file with exit 2")
+    func importRegistrations() async throws {
+        try await Self.withFileBackedApp { t, url in
+            let planID = try await RegistrationImportTests.plan(t)
+            let number = try #require(try await StoredPlan.find(planID, on: t.db)?.number)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-import-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let key = folder.appendingPathComponent("content.key")
+            try Data(TestApp.contentKey.utf8).write(to: key)
+            let env = ["DATABASE_URL": url, "SKILLCERT_CONTENT_KEY_FILE": key.path]
+            func csv(_ rows: [[String]]) -> Data {
+                Data((([RegistrationImportTests.header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n").utf8)
+            }
+            let bad = folder.appendingPathComponent("bad.csv")
+            try csv([RegistrationImportTests.row(1), RegistrationImportTests.row(2, ["证件号码": "320102199001010011"])]).write(to: bad)
+            let refused = try Repository.run(Repository.binary, ["import", "registrations", "--plan", number, bad.path], environment: env)
+            #expect(refused.status == 2)
+            #expect(refused.output.contains("row 3, 证件号码") && refused.output.contains("nothing was imported"), "\(refused.output)")
+            let good = folder.appendingPathComponent("good.csv")
+            try csv([RegistrationImportTests.row(1), RegistrationImportTests.row(2)]).write(to: good)
+            let imported = try Repository.run(Repository.binary, ["import", "registrations", "--plan", number, good.path], environment: env)
+            #expect(imported.status == 0, "\(imported.output)")
+            #expect(imported.output.contains("imported 2 application(s)"))
+            #expect(try await StoredApplication.query(on: t.db).count() == 2)
+        }
+    }
 }
 
 @Suite("Eligibility on the command line")

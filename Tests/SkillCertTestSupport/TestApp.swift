@@ -94,7 +94,8 @@ public final class TestApp: Sendable {
         let app = try await Application.make(.testing)
         app.logger.logLevel = .error
         let time = ManualTimeSource(start)
-        var config = AppConfig(database: target, bcryptCost: 4, contentKeyBase64: TestApp.contentKey)
+        let files = FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-files-\(UUID().uuidString)")
+        var config = AppConfig(database: target, bcryptCost: 4, contentKeyBase64: TestApp.contentKey, filesDirectory: files.path)
         configure(&config)
         let captured = sender ?? CapturedMessages()
         do {

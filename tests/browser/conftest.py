@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("SKILLCERT_BIN", ROOT / ".build" / "debug" / "skillcert"))
 SCREENSHOTS = Path(os.environ.get("SKILLCERT_SCREENSHOTS", ROOT / ".build" / "screenshots"))
 ADMIN_PASSWORD = "Browser-Test-2026"
+# The server's log: the development message sender writes verification codes there.
+SERVER_LOG = {}
 
 
 def free_port() -> int:
@@ -34,7 +36,8 @@ def server():
                    stdout=subprocess.DEVNULL)
     port = free_port()
     log = open(os.path.join(folder, "server.log"), "w")
-    proc = subprocess.Popen([str(BINARY), "serve", "--port", str(port), "--log-level", "warning"], env=env,
+    SERVER_LOG["path"] = os.path.join(folder, "server.log")
+    proc = subprocess.Popen([str(BINARY), "serve", "--port", str(port), "--log-level", "notice"], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -90,3 +93,21 @@ def wait_for_text(driver, text: str, timeout: float = 10) -> None:
 def screenshot(driver, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def last_code(timeout: float = 10) -> str:
+    """The last verification code the development sender wrote to the server log."""
+    import re
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        codes = re.findall(r"验证码是 (\d{6})", open(SERVER_LOG["path"], encoding="utf-8").read())
+        if codes:
+            return codes[-1]
+        time.sleep(0.2)
+    raise AssertionError("no verification code in the server log")
+
+
+def set_value(driver, element_id: str, value: str) -> None:
+    """Sets an input's value directly (date inputs take keys in the browser's locale format)."""
+    from selenium.webdriver.common.by import By
+    driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, element_id), value)

@@ -22,6 +22,14 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.init(year: y, month: m, day: d)
     }
 
+    /// The date of an Excel serial number (1900 date system; serial 60 is Excel's fictitious 1900-02-29).
+    public init?(excelSerial: Double) {
+        guard excelSerial >= 1, excelSerial < 2_958_466 else { return nil }
+        let serial = Int(excelSerial.rounded(.down))
+        guard serial != 60 else { return nil }
+        self.init(dayNumber: serial - (serial > 60 ? 25_569 : 25_568))
+    }
+
     /// Days since 1970-01-01 (negative before), from Howard Hinnant's civil-date algorithm.
     public var dayNumber: Int {
         let y = month <= 2 ? year - 1 : year

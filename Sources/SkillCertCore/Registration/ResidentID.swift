@@ -72,6 +72,13 @@ public struct ResidentID: Equatable, Sendable {
         return .success(ResidentID(number: text, birthDate: birth, sex: (digits[16] % 2 == 1) ? .male : .female))
     }
 
+    /// The 18-character number made of 17 digits and their check character (for generating test and sample data).
+    public static func completing(_ first17: String) -> String? {
+        let digits = first17.compactMap { $0.wholeNumberValue }
+        guard first17.count == 17, digits.count == 17 else { return nil }
+        return first17 + String(checkCharacters[zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 } % 11])
+    }
+
     /// `110105********1234`: the first six and last four characters, the rest masked.
     public static func mask(_ number: String) -> String {
         guard number.count > 10 else { return String(repeating: "*", count: number.count) }

@@ -10,6 +10,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case scoreSpreadThreshold = "scoring.spread-threshold"
     case passMark = "results.pass-mark"
     case appointmentTermYears = "appointment.term-years"
+    case materialMaxKB = "upload.material-max-kb"
+    case photoMaxKB = "upload.photo-max-kb"
 
     /// The shipped default.
     public var defaultValue: Int {
@@ -24,6 +26,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .scoreSpreadThreshold: 10
         case .passMark: 60
         case .appointmentTermYears: 3
+        case .materialMaxKB: 5120
+        case .photoMaxKB: 300
         }
     }
 
@@ -38,6 +42,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .scoreSpreadThreshold: 1...50
         case .passMark: 1...100
         case .appointmentTermYears: 1...10
+        case .materialMaxKB: 100...51_200
+        case .photoMaxKB: 20...2048
         }
     }
 
@@ -53,6 +59,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .scoreSpreadThreshold: "评分差异仲裁阈值（分）"
         case .passMark: "各部分合格分数线"
         case .appointmentTermYears: "考评员/督导员聘期（年）"
+        case .materialMaxKB: "报名材料单个文件大小上限（KB）"
+        case .photoMaxKB: "考生照片大小上限（KB）"
         }
     }
 
@@ -68,6 +76,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .scoreSpreadThreshold: "Examiner spread that triggers arbitration (points)"
         case .passMark: "Pass mark per part"
         case .appointmentTermYears: "Examiner/supervisor appointment term (years)"
+        case .materialMaxKB: "Largest application material file (KB)"
+        case .photoMaxKB: "Largest candidate photo (KB)"
         }
     }
 }

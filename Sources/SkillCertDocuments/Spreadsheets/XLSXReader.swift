@@ -1,8 +1,5 @@
 import Foundation
 import ZIPFoundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// A problem with the file itself (not with one row's values), described for the person who uploaded it.
 public struct SpreadsheetError: Error, Equatable, Sendable {
@@ -33,41 +30,100 @@ public struct XLSXTable: Sendable {
 }
 
 public enum XLSXReader {
-    /// Reads the first worksheet.
+    /// Reads the first worksheet of a workbook held in memory. Uploads of any size should use
+    /// `TableReader.rows(fileAt:)`, which streams the same way without holding the rows.
     public static func read(_ data: Data) throws -> XLSXTable {
         guard data.count >= 4, data.prefix(2) == Data([0x50, 0x4B]) else {
             throw SpreadsheetError(code: "not_xlsx", zh: "文件不是 Excel 工作簿（.xlsx）", en: "the file is not an .xlsx workbook")
         }
         let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch {
-            throw SpreadsheetError(code: "not_xlsx", zh: "文件已损坏或不是 .xlsx 工作簿", en: "the file is damaged or not an .xlsx workbook")
-        }
-        func part(_ path: String) throws -> Data? { try archive.readPart(path) }
-        guard let workbook = try part("xl/workbook.xml") else {
+        do { archive = try Archive(data: data, accessMode: .read) } catch { throw damaged }
+        var rows: [(number: Int, cells: [Int: String])] = []
+        try scanFirstSheet(in: archive) { rows.append(($0, $1)) }
+        return XLSXTable(rows: rows)
+    }
+
+    static let damaged = SpreadsheetError(code: "not_xlsx", zh: "文件已损坏或不是 .xlsx 工作簿",
+                                          en: "the file is damaged or not an .xlsx workbook")
+
+    /// Streams the first worksheet of `archive`, calling `body` for each row that has a non-empty cell.
+    ///
+    /// Only `xl/sharedStrings.xml` is held in memory; the worksheet passes through in chunks of `bufferSize`.
+    /// Merged cells are listed after the cell data, so that refusal comes after every row was delivered: a thrown
+    /// error means the whole file is refused, whatever `body` already saw.
+    static func scanFirstSheet(in archive: Archive, bufferSize: Int = 64 * 1024,
+                               _ body: (Int, [Int: String]) throws -> Void) throws {
+        guard let workbook = try smallPart("xl/workbook.xml", in: archive) else {
             throw SpreadsheetError(code: "not_xlsx", zh: "压缩包中没有工作簿（可能是改了扩展名的 ZIP 文件）",
                                    en: "the archive holds no workbook (a ZIP renamed .xlsx?)")
         }
-        let sheetPath = try firstSheetPath(workbook: workbook, rels: try part("xl/_rels/workbook.xml.rels"))
-        guard let sheet = try part(sheetPath) else {
+        let sheetPath = try firstSheetPath(workbook: workbook, rels: try smallPart("xl/_rels/workbook.xml.rels", in: archive))
+        guard let sheet = archive[sheetPath] else {
             throw SpreadsheetError(code: "not_xlsx", zh: "工作簿中找不到第一个工作表", en: "the first worksheet is missing")
         }
-        let shared = try part("xl/sharedStrings.xml").map(SharedStringsParser.parse) ?? []
-        return try SheetParser.parse(sheet, sharedStrings: shared)
-    }
-
-    static func firstSheetPath(workbook: Data, rels: Data?) throws -> String {
-        let sheets = ElementCollector(names: ["sheet"]).collect(workbook)
-        guard let first = sheets.first else {
-            throw SpreadsheetError(code: "empty_workbook", zh: "工作簿中没有工作表", en: "the workbook has no sheets")
+        var shared: [String] = []
+        for entry in [sheet, archive["xl/sharedStrings.xml"]].compactMap({ $0 }) where entry.uncompressedSize > maxPartBytes {
+            throw tooLarge
         }
-        let rid = first["r:id"] ?? first.first(where: { $0.key.hasSuffix(":id") })?.value ?? ""
-        if let rels {
-            for r in ElementCollector(names: ["Relationship"]).collect(rels) where r["Id"] == rid {
-                let target = r["Target"] ?? ""
-                return target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
+        if let entry = archive["xl/sharedStrings.xml"] {
+            var scanner = XMLScanner(handler: SharedStringsHandler(), invalid: invalidPart(entry.path))
+            try archive.streamPart(entry, bufferSize: bufferSize) { try scanner.feed($0) }
+            try scanner.finish()
+            shared = scanner.handler.strings
+        }
+        try withoutActuallyEscaping(body) { deliver in
+            var scanner = XMLScanner(handler: WorksheetHandler(shared: shared, deliver: deliver), invalid: invalidSheet)
+            try archive.streamPart(sheet, bufferSize: bufferSize) { try scanner.feed($0) }
+            try scanner.finish()
+            if let merge = scanner.handler.firstMerge {
+                throw SpreadsheetError(code: "merged_cells", zh: "表格含合并单元格（\(merge)），请取消合并后再上传",
+                                       en: "the sheet has merged cells (\(merge)); unmerge them and upload again", cell: merge)
             }
         }
+    }
+
+    /// A worksheet or string table larger than this once decompressed is refused before reading: 100,000 rows of
+    /// 12 text cells take about 80 MB, and a bigger declared size is almost always a decompression bomb.
+    /// Archive+Parts' `streamPart` holds the entry to its declared size.
+    static var maxPartBytes: Int64 { 1 << 30 }
+
+    static let tooLarge = SpreadsheetError(code: "too_large", zh: "工作表过大（解压后超过 1 GB），请拆分后再上传",
+                                           en: "the sheet is too large (over 1 GB uncompressed); split it and upload again")
+
+    /// The bytes of a part that is read whole (the workbook and its relationships), nil when absent.
+    static func smallPart(_ path: String, in archive: Archive) throws -> Data? {
+        guard let entry = archive[path] else { return nil }
+        // Such parts are a few kilobytes; a big one is a bomb, not a workbook.
+        guard entry.uncompressedSize <= 16 << 20 else { throw tooLarge }
+        var data = Data()
+        try archive.streamPart(entry) { data.append(contentsOf: $0) }
+        return data
+    }
+
+    /// The archive path of the first sheet listed in the workbook, through the workbook's relationships.
+    static func firstSheetPath(workbook: Data, rels: Data?) throws -> String {
+        let sheet = try scan(workbook, FirstSheetHandler(), path: "xl/workbook.xml")
+        guard let rid = sheet.relationship else {
+            throw SpreadsheetError(code: "empty_workbook", zh: "工作簿中没有工作表", en: "the workbook has no sheets")
+        }
+        if let rels, let target = try scan(rels, RelationshipHandler(id: rid), path: "xl/_rels/workbook.xml.rels").target {
+            return target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
+        }
         return "xl/worksheets/sheet1.xml"
+    }
+
+    /// Scans a part that is small enough to hold whole.
+    static func scan<Handler: XMLScanHandler>(_ data: Data, _ handler: Handler, path: String) throws -> Handler {
+        var scanner = XMLScanner(handler: handler, invalid: invalidPart(path))
+        try data.withUnsafeBytes { try scanner.feed($0) }
+        try scanner.finish()
+        return scanner.handler
+    }
+
+    static let invalidSheet = SpreadsheetError(code: "invalid_xml", zh: "工作表内容无法解析", en: "the worksheet XML cannot be read")
+
+    static func invalidPart(_ path: String) -> SpreadsheetError {
+        SpreadsheetError(code: "invalid_xml", zh: "工作簿内容无法解析（\(path)）", en: "the workbook part \(path) cannot be read")
     }
 
     /// Converts an Excel serial date (1900 date system) to `YYYY-MM-DD`.
@@ -85,151 +141,31 @@ public enum XLSXReader {
 
     /// The zero-based column index of a reference like `AB12`.
     static func column(of reference: String) -> Int? {
+        column(of: Array(reference.utf8))
+    }
+
+    /// The zero-based column index of a reference given as UTF-8 bytes.
+    static func column<Bytes: Sequence<UInt8>>(of reference: Bytes) -> Int? {
         var n = 0
         var letters = 0
-        for c in reference.unicodeScalars {
-            guard c.value >= 65 && c.value <= 90 else { break }
+        for c in reference {
+            guard c >= 65 && c <= 90 else { break }
             letters += 1
             // Excel's last column is XFD: more than three letters is not a cell reference.
             guard letters <= 3 else { return nil }
-            n = n * 26 + Int(c.value - 64)
+            n = n * 26 + Int(c - 64)
         }
         return letters > 0 ? n - 1 : nil
     }
-}
 
-/// Collects the attributes of elements with given names.
-final class ElementCollector: NSObject, XMLParserDelegate {
-    let names: Set<String>
-    var found: [[String: String]] = []
-
-    init(names: Set<String>) { self.names = names }
-
-    func collect(_ data: Data) -> [[String: String]] {
-        let parser = XMLParser(data: data)
-        parser.delegate = self
-        _ = parser.parse()
-        return found
-    }
-
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
-        if names.contains(name) { found.append(attributes) }
-    }
-}
-
-/// Reads `xl/sharedStrings.xml`: each `<si>` is one string, the concatenation of its `<t>` runs.
-final class SharedStringsParser: NSObject, XMLParserDelegate {
-    var strings: [String] = []
-    var current = ""
-    var inText = false
-    var inPhonetic = false
-
-    static func parse(_ data: Data) -> [String] {
-        let p = SharedStringsParser()
-        let parser = XMLParser(data: data)
-        parser.delegate = p
-        _ = parser.parse()
-        return p.strings
-    }
-
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
-        switch name {
-        case "si": current = ""
-        case "rPh": inPhonetic = true
-        case "t": inText = !inPhonetic
-        default: break
+    /// A non-negative decimal integer written with digits only, as in `r="12"` or `<v>3</v>`.
+    static func integer<Bytes: Collection<UInt8>>(_ digits: Bytes) -> Int? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var n = 0
+        for d in digits {
+            guard d >= 0x30 && d <= 0x39 else { return nil }
+            n = n * 10 + Int(d - 0x30)
         }
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if inText { current += string }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        switch name {
-        case "si": strings.append(current)
-        case "t": inText = false
-        case "rPh": inPhonetic = false
-        default: break
-        }
-    }
-}
-
-/// Reads a worksheet's cells, refusing formulas and merged cells.
-final class SheetParser: NSObject, XMLParserDelegate {
-    let shared: [String]
-    var rows: [(number: Int, cells: [Int: String])] = []
-    var rowNumber = 0
-    var cells: [Int: String] = [:]
-    var cellRef = ""
-    var cellType = ""
-    var cellColumn = 0
-    var text = ""
-    var capture = false
-    var failure: SpreadsheetError?
-    var merges: [String] = []
-
-    init(shared: [String]) { self.shared = shared }
-
-    static func parse(_ data: Data, sharedStrings: [String]) throws -> XLSXTable {
-        let p = SheetParser(shared: sharedStrings)
-        let parser = XMLParser(data: data)
-        parser.delegate = p
-        if !parser.parse(), p.failure == nil {
-            throw SpreadsheetError(code: "invalid_xml", zh: "工作表内容无法解析", en: "the worksheet XML cannot be read")
-        }
-        if let f = p.failure { throw f }
-        if let merge = p.merges.first {
-            throw SpreadsheetError(code: "merged_cells", zh: "表格含合并单元格（\(merge)），请取消合并后再上传",
-                                   en: "the sheet has merged cells (\(merge)); unmerge them and upload again", cell: merge)
-        }
-        return XLSXTable(rows: p.rows)
-    }
-
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
-        switch name {
-        case "row":
-            rowNumber = Int(attributes["r"] ?? "") ?? rowNumber + 1
-            cells = [:]
-            cellColumn = -1
-        case "c":
-            cellRef = attributes["r"] ?? ""
-            cellType = attributes["t"] ?? "n"
-            cellColumn = XLSXReader.column(of: cellRef) ?? cellColumn + 1
-            text = ""
-        case "v", "t":
-            capture = true
-        case "f":
-            failure = SpreadsheetError(code: "formula", zh: "单元格 \(cellRef) 含公式，请将公式转换为数值后再上传",
-                                       en: "cell \(cellRef) holds a formula; paste values instead", cell: cellRef)
-            parser.abortParsing()
-        case "mergeCell":
-            merges.append(attributes["ref"] ?? "")
-        default: break
-        }
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if capture { text += string }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        switch name {
-        case "v", "t": capture = false
-        case "c":
-            let value: String
-            switch cellType {
-            case "s": value = Int(text).flatMap { shared.indices.contains($0) ? shared[$0] : nil } ?? ""
-            case "b": value = text == "1" ? "TRUE" : "FALSE"
-            default: value = text
-            }
-            if !value.isEmpty { cells[cellColumn] = value }
-        case "row":
-            if !cells.isEmpty { rows.append((rowNumber, cells)) }
-        default: break
-        }
+        return n
     }
 }

@@ -58,11 +58,38 @@ public enum DemoData {
                                           hasher: hasher, on: db, actor: actor, time: time)
         }
         lines.append("department accounts (\(accounts.map(\.username).joined(separator: ", "))): password \(staffPassword)")
+        if try await StoredPlan.query(on: db).count() == 0, let plan = try await loadPlan(on: db, time: time) {
+            lines.append("sample plan published: \(plan) (candidates register at /register and apply from /announcements)")
+        }
         if let sealer, try await StoredItem.query(on: db).count() == 0 {
             let n = try await loadItemBank(sealer: sealer, on: db, time: time)
             lines.append("sample item bank: \(n) approved items for 电工 四级 theory")
         }
         return lines
+    }
+
+    /// A published sample plan for 电工 四级/三级 whose registration is open from a week ago for a month.
+    static func loadPlan(on db: any Database, time: any TimeSource) async throws -> String? {
+        guard let coord = try await User.query(on: db).filter(\.$username == "coord").first(),
+              let leader = try await User.query(on: db).filter(\.$username == "leader").first() else { return nil }
+        let standardRow = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: db)
+        let today = time.now().chinaLocalDate
+        let plan = CertificationPlan(
+            title: "\(today.year) 年电工职业技能等级认定（示例计划）", standardID: try standardRow.requireID().uuidString,
+            occupationName: "电工", levels: [4, 3], workType: nil,
+            registrationOpens: today.adding(days: -7), registrationCloses: today.adding(days: 30),
+            examDates: [.init(part: .theory, date: today.adding(days: 45)), .init(part: .skills, date: today.adding(days: 46))],
+            venues: ["南京玄武认定站点（示例）"], feeYuan: 200, capacity: 120,
+            materials: [.init(level: 4, items: ["身份证正反面", "学历证书"]),
+                        .init(level: 3, items: ["身份证正反面", "四级/中级工证书", "单位出具的工作年限证明"])],
+            notes: "示例数据：本计划仅用于试用系统。")
+        let coordActor = AuditActor(id: coord.id, name: coord.username)
+        let row = try await PlanStore.create(plan, actor: coordActor, on: db, time: time)
+        let id = try row.requireID()
+        try await PlanStore.act(.submit, id: id, reason: nil, actor: coordActor, on: db, time: time)
+        try await PlanStore.act(.approve, id: id, reason: nil, actor: AuditActor(id: leader.id, name: leader.username), on: db, time: time)
+        try await PlanStore.act(.publish, id: id, reason: nil, actor: coordActor, on: db, time: time)
+        return row.number
     }
 
     /// Sample items (labelled 示例) for every cell of the 电工 四级 theory blueprint, twice the count one paper needs.

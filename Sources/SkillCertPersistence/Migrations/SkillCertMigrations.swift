@@ -19,6 +19,7 @@ public enum SkillCertMigrations {
             CreatePlans(),
             CreateCandidates(),
             CreateApplications(),
+            UpdateRegistrationAddMaterials(),
         ]
     }
 }

@@ -120,6 +120,12 @@ public enum PlanStore {
         }
     }
 
+    /// A plan by its number (`2026-001`) or id.
+    public static func find(reference: String, on db: any Database) async throws -> StoredPlan? {
+        if let id = UUID(uuidString: reference), let row = try await StoredPlan.find(id, on: db) { return row }
+        return try await StoredPlan.query(on: db).filter(\.$number == reference).first()
+    }
+
     public static func find(_ id: UUID, on db: any Database) async throws -> StoredPlan {
         guard let row = try await StoredPlan.find(id, on: db) else { throw DomainError.notFound(what: "plan") }
         return row

@@ -172,7 +172,9 @@ public enum Accounts {
         if LoginLockout.isLocked(until: user.lockedUntil, at: now), let until = user.lockedUntil {
             return .locked(until: until)
         }
-        guard try await hasher.verify(password, against: user.passwordHash) else {
+        // Accounts created by batch registration have no password until the candidate claims them.
+        let matches = user.passwordHash == Accounts.unclaimedPasswordHash ? false : try await hasher.verify(password, against: user.passwordHash)
+        guard matches else {
             let failuresBefore = user.lockedUntil == nil ? user.failedLogins : 0
             switch lockout.fail(previousFailures: failuresBefore, at: now) {
             case .counted(let failures):
@@ -256,5 +258,8 @@ public enum Accounts {
     static func tokenHash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).hexString }
 
     /// A bcrypt hash of a random string, checked against when the username is unknown.
+    /// The password hash of an account a batch registration created: nothing signs in with it.
+    public static let unclaimedPasswordHash = "!unclaimed"
+
     static let dummyHash = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5Qf3v/3Y0dQzD9i5kH3l3b2CzFJz6u."
 }

@@ -46,6 +46,12 @@ public final class StoredApplication: Model, @unchecked Sendable {
     @OptionalField(key: "more_deadline") public var moreDeadline: String?
     @OptionalField(key: "reviewed_by") public var reviewedBy: UUID?
     @Field(key: "overridden") public var overridden: Bool
+    /// The employer at submission, for filtering the queue.
+    @Field(key: "employer") public var employer: String
+    @Field(key: "payment_status") public var paymentStatus: String
+    @OptionalField(key: "receipt_number") public var receiptNumber: String?
+    /// The batch file this application came from, for batch registrations.
+    @OptionalField(key: "batch_id") public var batchID: UUID?
     @Field(key: "created_at") public var createdAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
 
@@ -82,8 +88,31 @@ struct CreateApplications: AsyncMigration {
 /// Applications: a candidate applies to a published plan while registration is open; the eligibility engine
 /// decides and explains; exam affairs approve, reject or ask for more, overriding the engine only with a reason.
 public enum ApplicationStore {
-    /// Submits an application, evaluated by the engine. One active application per person per plan.
-    public static func apply(planID: UUID, level: Int, profile raw: RawApplicantProfile, candidate: AuditActor,
+    /// A file a candidate attaches: the material it stands for, its name as uploaded, and its bytes.
+    public struct Upload: Sendable {
+        public var material: String
+        public var fileName: String
+        public var data: Data
+
+        public init(material: String, fileName: String, data: Data) {
+            self.material = material
+            self.fileName = fileName
+            self.data = data
+        }
+    }
+
+    /// The profile the engine evaluates: the candidate's recorded background with the birth date from their ID.
+    public static func applicantProfile(of candidate: CandidateProfile, asOf: LocalDate) throws -> RawApplicantProfile {
+        var raw = try candidate.background.map { try JSONDecoder().decode(RawApplicantProfile.self, from: Data($0.utf8)) }
+            ?? RawApplicantProfile()
+        raw.asOf = asOf.description
+        raw.birthDate = candidate.birthDate ?? raw.birthDate
+        return raw
+    }
+
+    /// Submits an application with its materials, evaluated by the engine against the candidate's profile.
+    /// One active application per person per plan; every material the plan lists for the level must be attached.
+    public static func apply(planID: UUID, level: Int, uploads: [Upload], candidate: AuditActor, files: any FileStore,
                              on db: any Database, time: any TimeSource) async throws -> StoredApplication {
         guard let candidateID = candidate.id else { throw DomainError.forbidden(code: "no_user", zh: "请先登录", en: "sign in first") }
         let plan = try await PlanStore.find(planID, on: db)
@@ -96,14 +125,35 @@ public enum ApplicationStore {
         guard p.levels.contains(level) else {
             throw ValidationFailure([FieldError(code: "level_not_offered", field: "level", zh: "该计划不含此等级", en: "the plan does not offer this level")])
         }
-        var input = raw
-        input.asOf = today.description
+        guard let profile = try await CandidateProfile.query(on: db).filter(\.$userID == candidateID).first(),
+              profile.idNumberHash != nil else {
+            throw DomainError.conflict(code: "profile_incomplete", zh: "请先在“个人信息”中填写证件号码等信息，再报名",
+                                       en: "complete your profile (ID document) before applying")
+        }
+        let required = p.materials.first { $0.level == level }?.items ?? []
+        let maxBytes = try await SettingsStore.value(.materialMaxKB, on: db) * 1024
+        var problems: [FieldError] = []
+        var checked: [(Upload, ContentKind)] = []
+        for (i, name) in required.enumerated() where !uploads.contains(where: { $0.material == name && !$0.data.isEmpty }) {
+            problems.append(FieldError(code: "required", field: "material[\(i)]", zh: "请上传“\(name)”", en: "attach \(name)"))
+        }
+        for (i, upload) in uploads.enumerated() where !upload.data.isEmpty {
+            do { checked.append((upload, try UploadRules.material(upload.data, fileName: upload.fileName, maxBytes: maxBytes,
+                                                                  field: "material[\(i)]"))) }
+            catch let failure as ValidationFailure { problems += failure.errors }
+        }
+        if !problems.isEmpty { throw ValidationFailure(problems) }
+        let input = try applicantProfile(of: profile, asOf: today)
         let parsed = try input.parse(today: today)
         let standard = try await StandardStore.find(id: plan.standardID, on: db).standard()
         guard let decision = EligibilityEngine.evaluate(parsed, standard: standard, level: Level(level)) else {
             throw DomainError.notFound(what: "level")
         }
         let json = String(decoding: try JSONEncoder().encode(input), as: UTF8.self)
+        // Files first: content-addressed, so a failed transaction leaves at most an unreferenced file behind.
+        var stored: [(Upload, ContentKind, String)] = []
+        for (upload, kind) in checked { stored.append((upload, kind, try await files.put(upload.data))) }
+        let storedFiles = stored
         return try await AuditLog.transaction(on: db, actor: candidate, time: time) { audit in
             let active = try await StoredApplication.query(on: audit.db).filter(\.$planID == planID).filter(\.$candidateID == candidateID)
                 .filter(\.$status !~ [Status.rejected.rawValue, Status.withdrawn.rawValue]).count()
@@ -120,12 +170,99 @@ public enum ApplicationStore {
             a.engineEligible = decision.eligible
             a.engineExplanation = decision.explanationZH
             a.overridden = false
+            a.employer = profile.employer
+            a.paymentStatus = (p.feeYuan > 0 ? PaymentStatus.unpaid : .notRequired).rawValue
             a.createdAt = time.now()
             a.updatedAt = time.now()
             try await a.create(on: audit.db)
-            try await audit.record(AuditEvent(action: "application.submit", targetType: "application", targetID: a.id?.uuidString,
-                                              details: "plan \(plan.number) level \(level); engine: \(decision.eligible ? "eligible" : "not eligible")"))
+            let id = try a.requireID()
+            for (upload, kind, key) in storedFiles {
+                try await attach(upload, kind: kind, key: key, to: id, stage: "submission", by: candidateID, on: audit.db, time: time)
+            }
+            try await audit.record(AuditEvent(action: "application.submit", targetType: "application", targetID: id.uuidString,
+                                              details: "plan \(plan.number) level \(level); engine: \(decision.eligible ? "eligible" : "not eligible"); \(storedFiles.count) file(s)"))
             return a
+        }
+    }
+
+    static func attach(_ upload: Upload, kind: ContentKind, key: String, to applicationID: UUID, stage: String, by userID: UUID,
+                       on db: any Database, time: any TimeSource) async throws {
+        let m = ApplicationMaterial()
+        m.applicationID = applicationID
+        m.name = upload.material
+        m.fileName = String(upload.fileName.suffix(200))
+        m.mediaType = kind.mediaType
+        m.fileKey = key
+        m.size = upload.data.count
+        m.stage = stage
+        m.uploadedBy = userID
+        m.uploadedAt = time.now()
+        try await m.create(on: db)
+    }
+
+    /// The candidate adds material the reviewer asked for, before the deadline; the application returns to the queue.
+    public static func supplement(applicationID: UUID, uploads: [Upload], note: String, candidate: AuditActor, files: any FileStore,
+                                  on db: any Database, time: any TimeSource) async throws {
+        guard let a = try await StoredApplication.find(applicationID, on: db), a.candidateID == candidate.id else {
+            throw DomainError.notFound(what: "application")
+        }
+        guard a.statusValue == .moreNeeded else {
+            throw DomainError.conflict(code: "not_requested", zh: "该报名目前不需要补充材料", en: "no material has been asked for")
+        }
+        if let deadline = a.moreDeadline.flatMap(LocalDate.init(iso:)), time.now().chinaLocalDate > deadline {
+            throw DomainError.conflict(code: "deadline_passed", zh: "补充材料截止日期（\(deadline)）已过，请联系考务部门",
+                                       en: "the deadline (\(deadline)) has passed")
+        }
+        let maxBytes = try await SettingsStore.value(.materialMaxKB, on: db) * 1024
+        let given = uploads.filter { !$0.data.isEmpty }
+        guard !given.isEmpty else { throw ValidationFailure([FieldError(code: "required", field: "file", zh: "请选择要上传的补充材料", en: "attach a file")]) }
+        var problems: [FieldError] = []
+        var stored: [(Upload, ContentKind, String)] = []
+        for (i, upload) in given.enumerated() {
+            do {
+                let kind = try UploadRules.material(upload.data, fileName: upload.fileName, maxBytes: maxBytes, field: "file[\(i)]")
+                stored.append((upload, kind, ""))
+            } catch let failure as ValidationFailure { problems += failure.errors }
+        }
+        if !problems.isEmpty { throw ValidationFailure(problems) }
+        for i in stored.indices { stored[i].2 = try await files.put(stored[i].0.data) }
+        let storedFiles = stored
+        let text = String(note.trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))
+        try await AuditLog.transaction(on: db, actor: candidate, time: time) { audit in
+            guard let fresh = try await StoredApplication.find(applicationID, on: audit.db), fresh.statusValue == .moreNeeded else {
+                throw DomainError.conflict(code: "not_requested", zh: "该报名目前不需要补充材料", en: "no material has been asked for")
+            }
+            for (upload, kind, key) in storedFiles {
+                try await attach(upload, kind: kind, key: key, to: applicationID, stage: "supplement", by: fresh.candidateID, on: audit.db, time: time)
+            }
+            fresh.status = Status.submitted.rawValue
+            fresh.updatedAt = time.now()
+            try await fresh.save(on: audit.db)
+            try await audit.record(AuditEvent(action: "application.supplement", targetType: "application", targetID: applicationID.uuidString,
+                                              reason: text.isEmpty ? nil : text, before: Status.moreNeeded.rawValue, after: fresh.status,
+                                              details: "\(storedFiles.count) file(s) added"))
+        }
+    }
+
+    /// Exam affairs record a payment state and receipt number (no online payment here).
+    public static func recordPayment(applicationID: UUID, status: PaymentStatus, receipt: String, staff: AuditActor,
+                                     on db: any Database, time: any TimeSource) async throws {
+        let number = receipt.trimmingCharacters(in: .whitespaces)
+        if [.paid, .refunded].contains(status), number.isEmpty {
+            throw ValidationFailure([.required("receipt", label: "票据号")])
+        }
+        if number.count > 50 {
+            throw ValidationFailure([FieldError(code: "too_long", field: "receipt", zh: "票据号不能超过 50 个字符", en: "at most 50 characters")])
+        }
+        try await AuditLog.transaction(on: db, actor: staff, time: time) { audit in
+            guard let a = try await StoredApplication.find(applicationID, on: audit.db) else { throw DomainError.notFound(what: "application") }
+            let before = "\(a.paymentStatus) \(a.receiptNumber ?? "")"
+            a.paymentStatus = status.rawValue
+            a.receiptNumber = number.isEmpty ? nil : number
+            a.updatedAt = time.now()
+            try await a.save(on: audit.db)
+            try await audit.record(AuditEvent(action: "application.payment", targetType: "application", targetID: applicationID.uuidString,
+                                              before: before, after: "\(status.rawValue) \(number)"))
         }
     }
 
@@ -145,6 +282,10 @@ public enum ApplicationStore {
             }
             if reviewer.id == a.candidateID {
                 throw DomainError.forbidden(code: "own_application", zh: "不能审核本人的报名", en: "you cannot review your own application")
+            }
+            if let reviewerID = reviewer.id, let relation = try await RelationStore.conflict(staffID: reviewerID, candidateID: a.candidateID, on: audit.db) {
+                throw DomainError.forbidden(code: "declared_relation", zh: "您已申报与该考生存在“\(relation.kindValue.nameZH)”关系，须回避，请由其他审核人员处理",
+                                            en: "you declared a relation to this candidate and must recuse yourself")
             }
             let override = (decision == .approve && !a.engineEligible) || (decision == .reject && a.engineEligible)
             if (override || decision != .approve) && text.isEmpty {

@@ -21,6 +21,11 @@ public enum CandidateAccounts {
         ("taiwan-travel-permit", "台湾居民来往大陆通行证"), ("passport", "护照"), ("foreign-permanent-residence", "外国人永久居留身份证"),
     ]
 
+    /// The Chinese name of an ID document type key.
+    public static func idTypeName(_ key: String?) -> String {
+        idTypes.first { $0.key == key }?.zh ?? ""
+    }
+
     static func addressHash(_ address: ContactAddress, _ sealer: ContentSealer) -> String {
         sealer.keyedHash(address.value, purpose: "contact")
     }
@@ -160,12 +165,15 @@ public enum CandidateAccounts {
         public var idType: String
         public var idNumber: String
         public var employer: String
+        /// Education, work, certificates and titles (dates and flags as in the applicant-profile format).
+        public var background: RawApplicantProfile?
 
-        public init(fullName: String, idType: String, idNumber: String, employer: String) {
+        public init(fullName: String, idType: String, idNumber: String, employer: String, background: RawApplicantProfile? = nil) {
             self.fullName = fullName
             self.idType = idType
             self.idNumber = idNumber
             self.employer = employer
+            self.background = background
         }
     }
 
@@ -199,8 +207,18 @@ public enum CandidateAccounts {
         } else if !(5...30).contains(number.count) || !number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
             v.add(FieldError(code: "invalid_format", field: "idNumber", zh: "证件号码应为 5–30 位字母或数字", en: "the document number must be 5–30 letters or digits"))
         }
+        var backgroundJSON: String?
+        if var background = input.background {
+            background.asOf = nil
+            background.birthDate = birth
+            do { _ = try background.parse(today: time.now().chinaLocalDate) } catch let failure as ValidationFailure {
+                failure.errors.forEach { v.add($0) }
+            }
+            background.birthDate = nil
+            backgroundJSON = String(decoding: try JSONEncoder().encode(background), as: UTF8.self)
+        }
         try v.check()
-        let (birthDate, sexValue) = (birth, sex)
+        let (birthDate, sexValue, backgroundText) = (birth, sex, backgroundJSON)
         // Keyed on the number alone, so the same number cannot be registered twice under different types.
         let hash = sealer.keyedHash(number, purpose: "id-number")
         if let other = try await CandidateProfile.query(on: db).filter(\.$idNumberHash == hash).first(), other.userID != userID {
@@ -221,11 +239,31 @@ public enum CandidateAccounts {
             profile.birthDate = birthDate
             profile.sex = sexValue
             profile.employer = input.employer.trimmingCharacters(in: .whitespaces)
+            if let backgroundText { profile.background = backgroundText }
             profile.updatedAt = time.now()
             try await profile.save(on: audit.db)
             try await audit.record(AuditEvent(action: "candidate.profile", targetType: "candidate", targetID: userID.uuidString,
                                               before: before, after: [name, input.idType, profile.idNumberMasked ?? "", profile.employer],
                                               details: "profile updated (\(profile.idNumberMasked ?? ""))"))
+        }
+    }
+
+    /// Replaces the candidate's photo after checking it (JPEG/PNG, size, pixels, 1-inch proportion).
+    public static func setPhoto(userID: UUID, data: Data, files: any FileStore, on db: any Database, time: any TimeSource) async throws {
+        let maxBytes = try await SettingsStore.value(.photoMaxKB, on: db) * 1024
+        let (kind, size) = try UploadRules.photo(data, maxBytes: maxBytes)
+        let key = try await files.put(data)
+        try await AuditLog.transaction(on: db, actor: AuditActor(id: userID, name: "candidate"), time: time) { audit in
+            guard let profile = try await CandidateProfile.query(on: audit.db).filter(\.$userID == userID).first() else {
+                throw DomainError.notFound(what: "candidate")
+            }
+            let before = profile.photoKey
+            profile.photoKey = key
+            profile.photoMediaType = kind.mediaType
+            profile.updatedAt = time.now()
+            try await profile.save(on: audit.db)
+            try await audit.record(AuditEvent(action: "candidate.photo", targetType: "candidate", targetID: userID.uuidString,
+                                              before: before, after: key, details: "photo \(size.width)×\(size.height) \(kind.rawValue)"))
         }
     }
 

@@ -22,6 +22,10 @@ public final class CandidateProfile: Model, @unchecked Sendable {
     @OptionalField(key: "email") public var email: String?
     @Field(key: "employer") public var employer: String
     @Field(key: "updated_at") public var updatedAt: Date
+    /// Education, work history, certificates held and titles, in the applicant-profile format (JSON).
+    @OptionalField(key: "background") public var background: String?
+    @OptionalField(key: "photo_key") public var photoKey: String?
+    @OptionalField(key: "photo_media_type") public var photoMediaType: String?
 
     public init() {}
 }

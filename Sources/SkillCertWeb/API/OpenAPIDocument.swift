@@ -42,6 +42,10 @@ enum OpenAPIDocument {
             if let request = doc.requestSchema {
                 op["requestBody"] = ["required": true,
                                      "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(request)"]]]]
+            } else if !doc.requestMediaTypes.isEmpty {
+                op["requestBody"] = ["required": true, "content": Dictionary(uniqueKeysWithValues: doc.requestMediaTypes.map {
+                    ($0, ["schema": ["type": "string", "contentMediaType": $0]] as [String: Any])
+                })]
             }
             var responses: [String: Any] = [:]
             var success: [String: Any] = ["description": "Success"]
@@ -98,7 +102,8 @@ enum OpenAPIDocument {
     static var roleNames: [String: Any] { ["type": "string", "enum": Role.allCases.map(\.rawValue)] }
 
     static var schemas: [String: Any] {
-        let detail = object(["code": string, "message": string, "field": nullableString], required: ["code", "message"])
+        let detail = object(["code": string, "message": string, "field": nullableString, "row": integer, "column": string],
+                            required: ["code", "message"])
         return [
             "Error": object(["error": object(["code": string, "message": string, "field": nullableString,
                                               "details": array(detail)], required: ["code", "message", "details"])],
@@ -198,6 +203,9 @@ enum OpenAPIDocument {
                                       "status": ["type": "string", "enum": ["published", "closed"]], "amendments": integer],
                                      required: ["number", "title", "occupation", "levels", "registrationOpens",
                                                 "registrationCloses", "feeYuan", "status", "amendments"])),
+            "RegistrationImportReport": object(["batchId": ["type": "string", "format": "uuid"], "imported": integer,
+                                                "newCandidates": integer, "rows": integer],
+                                               required: ["batchId", "imported", "newCandidates", "rows"]),
             "AuditVerification": object(["ok": ["type": "boolean"], "checked": integer, "brokenAt": integer,
                                          "problem": string], required: ["ok", "checked"]),
         ]

@@ -20,11 +20,14 @@ public struct AppConfig: Sendable {
     public var contentKeyFile: String
     /// A key given directly (tests); wins over the file.
     public var contentKeyBase64: String?
+    /// Where uploaded files are kept, content-addressed (`SKILLCERT_FILES_DIR`, default `data/files`).
+    public var filesDirectory: String
 
     public init(hostname: String = "127.0.0.1", port: Int = 8080, database: DatabaseTarget,
                 bcryptCost: Int = 12, secureCookies: Bool = false, addressFailureLimit: Int = 30,
                 addressFailureWindow: TimeInterval = 600, publicBaseURL: String? = nil,
-                contentKeyFile: String = AppConfig.defaultContentKeyFile, contentKeyBase64: String? = nil) {
+                contentKeyFile: String = AppConfig.defaultContentKeyFile, contentKeyBase64: String? = nil,
+                filesDirectory: String = "data/files") {
         self.hostname = hostname
         self.port = port
         self.database = database
@@ -35,11 +38,12 @@ public struct AppConfig: Sendable {
         self.publicBaseURL = publicBaseURL ?? "http://\(hostname):\(port)"
         self.contentKeyFile = contentKeyFile
         self.contentKeyBase64 = contentKeyBase64
+        self.filesDirectory = filesDirectory
     }
 
     public static let defaultContentKeyFile = "data/content.key"
 
-    /// Reads `DATABASE_URL`, `SKILLCERT_SECURE_COOKIES`, `SKILLCERT_BCRYPT_COST` and `SKILLCERT_PUBLIC_URL`.
+    /// Reads `DATABASE_URL`, `SKILLCERT_SECURE_COOKIES`, `SKILLCERT_BCRYPT_COST` and `SKILLCERT_PUBLIC_URL`, `SKILLCERT_FILES_DIR`.
     public static func fromEnvironment(hostname: String = "127.0.0.1", port: Int = 8080,
                                        environment: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
         let cost = Int(environment["SKILLCERT_BCRYPT_COST"] ?? "").flatMap { (4...31).contains($0) ? $0 : nil } ?? 12
@@ -47,6 +51,7 @@ public struct AppConfig: Sendable {
                          bcryptCost: cost,
                          secureCookies: ["1", "true", "yes"].contains(environment["SKILLCERT_SECURE_COOKIES"]?.lowercased() ?? ""),
                          publicBaseURL: environment["SKILLCERT_PUBLIC_URL"],
-                         contentKeyFile: environment["SKILLCERT_CONTENT_KEY_FILE"] ?? defaultContentKeyFile)
+                         contentKeyFile: environment["SKILLCERT_CONTENT_KEY_FILE"] ?? defaultContentKeyFile,
+                         filesDirectory: environment["SKILLCERT_FILES_DIR"] ?? "data/files")
     }
 }

@@ -11,6 +11,13 @@ extension Application {
     private struct ThrottleKey: StorageKey { typealias Value = AddressThrottle }
     private struct SealerKey: StorageKey { typealias Value = ContentSealer }
     private struct SenderKey: StorageKey { typealias Value = any MessageSender }
+    private struct FileStoreKey: StorageKey { typealias Value = any FileStore }
+
+    /// Where uploaded files are stored (the filesystem by default).
+    public var fileStore: any FileStore {
+        get { storage[FileStoreKey.self] ?? LocalFileStore(root: URL(fileURLWithPath: skillcertConfig.filesDirectory, isDirectory: true)) }
+        set { storage[FileStoreKey.self] = newValue }
+    }
 
     /// Where outbox messages (verification codes) go: the log in development, a gateway in production.
     public var messageSender: any MessageSender {

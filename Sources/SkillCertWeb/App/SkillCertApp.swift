@@ -22,6 +22,7 @@ public enum SkillCertApp {
         app.http.server.configuration.port = config.port
         app.passwords.use(.bcrypt(cost: config.bcryptCost))
         app.contentSealer = try loadContentKey(config)
+        app.fileStore = LocalFileStore(root: URL(fileURLWithPath: config.filesDirectory, isDirectory: true))
 
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
@@ -58,6 +59,8 @@ public enum SkillCertApp {
         PlansController.register(app)
         CandidatesController.register(app)
         ApplicationsController.register(app)
+        RelationsController.register(app)
+        RegistrationsController.register(app)
         SystemController.register(app)
     }
 

@@ -14,6 +14,8 @@ enum CandidatesController {
         r.endpoint(.POST, "register", access: .everyone, use: registerSubmit)
         r.endpoint(.GET, "me/profile", access: .anyOf([.candidate]), use: profilePage)
         r.endpoint(.POST, "me/profile", access: .anyOf([.candidate]), use: profileSave)
+        r.endpoint(.POST, "me/photo", access: .anyOf([.candidate]), body: .collect(maxSize: "5mb"), use: photoSave)
+        r.endpoint(.GET, "me/photo", access: .anyOf([.candidate]), use: photo)
         r.endpoint(.GET, "candidates", access: .anyOf(staffReaders), use: list)
     }
 
@@ -110,26 +112,35 @@ enum CandidatesController {
     }
 
     @Sendable static func profilePage(req: Request) async throws -> Response {
-        let user = try req.requireUser()
-        guard let p = try await CandidateProfile.query(on: req.db).filter(\.$userID == user.id).first() else {
-            throw DomainError.notFound(what: "candidate")
-        }
+        let p = try await ApplicationsController.ownProfile(req)
+        let background = try p.background.map { try JSONDecoder().decode(RawApplicantProfile.self, from: Data($0.utf8)) }
+            ?? { var r = RawApplicantProfile(); r.intendsToWork = true; return r }()
         return renderProfile(req, profile: p, form: ProfileForm(fullName: p.fullName, idType: p.idType ?? "resident-id", idNumber: "",
-                                                                employer: p.employer), errors: [])
+                                                                employer: p.employer),
+                             background: EligibilityController.CheckForm(raw: background), errors: [])
     }
 
-    static func renderProfile(_ req: Request, profile p: CandidateProfile, form f: ProfileForm, errors: [FieldError],
-                              status: HTTPResponseStatus = .ok) -> Response {
+    static func renderProfile(_ req: Request, profile p: CandidateProfile, form f: ProfileForm, background: EligibilityController.CheckForm,
+                              errors: [FieldError], status: HTTPResponseStatus = .ok) -> Response {
         let types = CandidateAccounts.idTypes.map { ($0.key, $0.zh) }
         let derived = p.birthDate.map { "<p class=\"muted\">\(req.tr("出生日期", "Born")) \($0) · \(p.sex == "male" ? req.tr("男", "male") : req.tr("女", "female"))（\(req.tr("由身份证号码得出", "from the ID number"))）</p>" } ?? ""
+        let photo = p.photoKey == nil
+            ? "<p class=\"muted\" id=\"no-photo\">\(req.tr("尚未上传照片", "No photo yet"))</p>"
+            : "<img id=\"photo\" src=\"/me/photo\" alt=\"\(req.tr("照片", "Photo"))\" width=\"100\" height=\"140\">"
         let content = """
             \(H.notice(req))\(H.errorSummary(errors, req: req))
             <p>\(req.tr("登录账号", "Sign-in")): \(esc(p.phoneMasked ?? p.email ?? ""))\(p.idNumberMasked.map { " · \(req.tr("证件号码", "ID")) <span id=\"masked-id\">\(esc($0))</span>" } ?? "")</p>\(derived)
+            <section class="photo"><h2>\(req.tr("照片", "Photo"))</h2>\(photo)
+            <form method="post" action="/me/photo" enctype="multipart/form-data">\(H.csrf(req))
+            <div class="field"><label for="f-photo">\(req.tr("1 寸白底彩色证件照（JPEG 或 PNG，至少 295×413 像素，宽高比 25:35）", "1-inch colour photo on white (JPEG or PNG, at least 295×413 px, 25:35)"))</label><input id="f-photo" type="file" name="photo" accept=".jpg,.jpeg,.png" required>\(H.fieldErrors(errors, "photo", req))</div>
+            <div class="actions"><button type="submit" class="secondary" id="upload-photo">\(req.tr("上传照片", "Upload photo"))</button></div></form></section>
             <form method="post" action="/me/profile">\(H.csrf(req))
+            <h2>\(req.tr("基本信息", "Identity"))</h2>
             \(H.field(req.tr("姓名（与证件一致）", "Full name (as on the ID)"), name: "fullName", value: f.fullName ?? "", required: true, errors: errors, req: req))
             \(H.select(req.tr("证件类型", "ID document"), name: "idType", options: types, selected: f.idType ?? "resident-id", errors: errors, req: req))
             \(H.field(req.tr("证件号码\(p.idNumberMasked == nil ? "" : "（重新填写才会修改）")", "Document number"), name: "idNumber", value: f.idNumber ?? "", required: p.idNumberMasked == nil, errors: errors, req: req, attrs: "autocomplete=\"off\""))
             \(H.field(req.tr("工作单位", "Employer"), name: "employer", value: f.employer ?? "", required: true, errors: errors, req: req))
+            \(EligibilityController.fillInForm(req, background, datesFromProfile: true))
             <div class="actions"><button type="submit" id="save-profile">\(req.tr("保存", "Save"))</button></div></form>
             <p class="muted">\(req.tr("证件号码和手机号码加密保存，列表中只显示部分号码。", "ID and phone numbers are stored encrypted and shown masked."))</p>
             """
@@ -141,9 +152,8 @@ enum CandidatesController {
     @Sendable static func profileSave(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let f = try req.content.decode(ProfileForm.self)
-        guard let p = try await CandidateProfile.query(on: req.db).filter(\.$userID == user.id).first() else {
-            throw DomainError.notFound(what: "candidate")
-        }
+        let background = try req.content.decode(EligibilityController.CheckForm.self)
+        let p = try await ApplicationsController.ownProfile(req)
         var number = (f.idNumber ?? "").trimmingCharacters(in: .whitespaces)
         if number.isEmpty, let cipher = p.idNumberCipher {
             // Left blank: keep the number on file.
@@ -151,12 +161,46 @@ enum CandidatesController {
         }
         do {
             try await CandidateAccounts.updateProfile(userID: user.id, .init(fullName: f.fullName ?? "", idType: f.idType ?? "",
-                                                                            idNumber: number, employer: f.employer ?? ""),
+                                                                            idNumber: number, employer: f.employer ?? "",
+                                                                            background: background.filledProfile),
                                                       sealer: try req.sealer(), on: req.db, time: req.time)
         } catch let failure as ValidationFailure {
-            return renderProfile(req, profile: p, form: f, errors: failure.errors, status: .unprocessableEntity)
+            return renderProfile(req, profile: p, form: f, background: background, errors: failure.errors, status: .unprocessableEntity)
         }
         return req.redirect(to: "/me/profile?done=\(req.tr("已保存", "Saved").urlQueryEncoded)")
+    }
+
+    struct PhotoForm: Content {
+        var photo: File?
+    }
+
+    /// Uploads the candidate's photo after the checks certificates need.
+    @Sendable static func photoSave(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let form = try req.content.decode(PhotoForm.self)
+        do {
+            try await CandidateAccounts.setPhoto(userID: user.id, data: form.photo.map { Data(buffer: $0.data) } ?? Data(),
+                                                 files: req.application.fileStore, on: req.db, time: req.time)
+        } catch let failure as ValidationFailure {
+            let p = try await ApplicationsController.ownProfile(req)
+            let background = try p.background.map { try JSONDecoder().decode(RawApplicantProfile.self, from: Data($0.utf8)) } ?? RawApplicantProfile()
+            return renderProfile(req, profile: p, form: ProfileForm(fullName: p.fullName, idType: p.idType ?? "resident-id", idNumber: "",
+                                                                    employer: p.employer),
+                                 background: EligibilityController.CheckForm(raw: background), errors: failure.errors,
+                                 status: .unprocessableEntity)
+        }
+        return req.redirect(to: "/me/profile?done=\(req.tr("照片已上传", "Photo uploaded").urlQueryEncoded)")
+    }
+
+    /// The candidate's own photo.
+    @Sendable static func photo(req: Request) async throws -> Response {
+        let p = try await ApplicationsController.ownProfile(req)
+        guard let key = p.photoKey, let data = try await req.application.fileStore.get(key) else { throw DomainError.notFound(what: "photo") }
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.replaceOrAdd(name: .contentType, value: p.photoMediaType ?? "image/jpeg")
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        return response
     }
 
     /// Staff search: exact document number (via its keyed hash) or name; numbers are shown masked.

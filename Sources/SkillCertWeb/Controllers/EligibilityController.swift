@@ -104,7 +104,9 @@ enum EligibilityController {
         var titles: [TitleRow]?
 
         struct WorkRow: Content { var relation: String?; var from: String?; var to: String? }
-        struct CertificateRow: Content { var kind: String?; var relation: String?; var level: String?; var issuedOn: String? }
+        struct CertificateRow: Content {
+            var kind: String?; var relation: String?; var level: String?; var issuedOn: String?; var number: String?
+        }
         struct EducationRow: Content {
             var type: String?; var majorRelation: String?; var status: String?; var assessed: String?; var graduatedOn: String?
         }
@@ -127,7 +129,7 @@ enum EligibilityController {
                 .map { .init(relation: $0.relation, from: Self.blank($0.from), to: Self.blank($0.to)) }
             p.certificates = (certificates ?? []).filter { Self.blank($0.issuedOn) != nil || Self.blank($0.level) != nil }
                 .map { .init(kind: $0.kind, relation: $0.relation, level: Self.blank($0.level).flatMap { Int($0) },
-                             issuedOn: Self.blank($0.issuedOn), number: nil) }
+                             issuedOn: Self.blank($0.issuedOn), number: Self.blank($0.number)) }
             p.education = (education ?? []).filter { Self.blank($0.type) != nil }
                 .map { .init(type: $0.type, majorRelation: $0.majorRelation, status: $0.status, assessed: $0.assessed == "on",
                              graduatedOn: Self.blank($0.graduatedOn)) }
@@ -192,7 +194,7 @@ enum EligibilityController {
     }
 
     /// The fill-in form: dates, flags, and a few rows each of work, certificates, education and titles.
-    static func fillInForm(_ req: Request, _ f: CheckForm) -> String {
+    static func fillInForm(_ req: Request, _ f: CheckForm, datesFromProfile: Bool = false) -> String {
         func opt(_ pairs: [(String, String)], _ selected: String?) -> String {
             pairs.map { "<option value=\"\($0.0)\"\($0.0 == selected ? " selected" : "")>\(esc($0.1))</option>" }.joined()
         }
@@ -212,7 +214,7 @@ enum EligibilityController {
         var certs = ""
         for i in 0..<3 {
             let r = f.certificates?[safe: i]
-            certs += "<tr><td><select name=\"certificates[\(i)][kind]\">\(opt([("skill-level", req.tr("技能等级证书", "skill level")), ("qualification", req.tr("职业资格证书", "qualification"))], r?.kind))</select></td><td><select name=\"certificates[\(i)][relation]\">\(opt(relations, r?.relation))</select></td><td><select name=\"certificates[\(i)][level]\"><option value=\"\"></option>\(opt(levels, r?.level))</select></td><td>\(input("certificates[\(i)][issuedOn]", r?.issuedOn))</td></tr>"
+            certs += "<tr><td><select name=\"certificates[\(i)][kind]\">\(opt([("skill-level", req.tr("技能等级证书", "skill level")), ("qualification", req.tr("职业资格证书", "qualification"))], r?.kind))</select></td><td><select name=\"certificates[\(i)][relation]\">\(opt(relations, r?.relation))</select></td><td><select name=\"certificates[\(i)][level]\"><option value=\"\"></option>\(opt(levels, r?.level))</select></td><td>\(input("certificates[\(i)][issuedOn]", r?.issuedOn))</td><td>\(input("certificates[\(i)][number]", r?.number, type: "text"))</td></tr>"
         }
         var edu = ""
         for i in 0..<2 {
@@ -225,15 +227,15 @@ enum EligibilityController {
             titles += "<tr><td><select name=\"titles[\(i)][grade]\"><option value=\"\"></option>\(opt(grades, r?.grade))</select></td><td><select name=\"titles[\(i)][relation]\">\(opt(relations, r?.relation))</select></td><td>\(input("titles[\(i)][obtainedOn]", r?.obtainedOn))</td></tr>"
         }
         return """
-            <h2>\(req.tr("申报人信息", "Applicant"))</h2>
-            <div class="filters">\(H.field(req.tr("评估日期", "Evaluated on"), name: "asOf", value: f.asOf ?? "", type: "date", req: req))
-            \(H.field(req.tr("出生日期", "Birth date"), name: "birthDate", value: f.birthDate ?? "", type: "date", req: req))
+            <h2>\(datesFromProfile ? req.tr("学历、工作经历、证书和职称", "Education, work, certificates and titles") : req.tr("申报人信息", "Applicant"))</h2>
+            <div class="filters">\(datesFromProfile ? "" : H.field(req.tr("评估日期", "Evaluated on"), name: "asOf", value: f.asOf ?? "", type: "date", req: req))
+            \(datesFromProfile ? "" : H.field(req.tr("出生日期", "Birth date"), name: "birthDate", value: f.birthDate ?? "", type: "date", req: req))
             <label><input type="checkbox" name="apprenticeshipCompleted"\(f.apprenticeshipCompleted == "on" ? " checked" : "")> \(req.tr("学徒期满", "Apprenticeship completed"))</label>
             <label><input type="checkbox" name="intendsToWork"\(f.intendsToWork == "on" ? " checked" : "")> \(req.tr("从事或准备从事本职业", "Works or intends to work in it"))</label></div>
             <h3>\(req.tr("工作经历（结束日期留空表示至今）", "Work (leave the end empty if ongoing)"))</h3>
             <table class="form-grid"><thead><tr><th>\(req.tr("与本职业关系", "Relation"))</th><th>\(req.tr("开始", "From"))</th><th>\(req.tr("结束", "To"))</th></tr></thead><tbody>\(work)</tbody></table>
             <h3>\(req.tr("已取得的证书", "Certificates held"))</h3>
-            <table class="form-grid"><thead><tr><th>\(req.tr("证书类型", "Kind"))</th><th>\(req.tr("职业关系", "Relation"))</th><th>\(req.tr("等级", "Level"))</th><th>\(req.tr("发证日期", "Issued on"))</th></tr></thead><tbody>\(certs)</tbody></table>
+            <table class="form-grid"><thead><tr><th>\(req.tr("证书类型", "Kind"))</th><th>\(req.tr("职业关系", "Relation"))</th><th>\(req.tr("等级", "Level"))</th><th>\(req.tr("发证日期", "Issued on"))</th><th>\(req.tr("证书编号（可选，旧版 16 位职业资格证书编号亦可）", "Number (optional; old 16-digit numbers accepted)"))</th></tr></thead><tbody>\(certs)</tbody></table>
             <h3>\(req.tr("学历", "Education"))</h3>
             <table class="form-grid"><thead><tr><th>\(req.tr("学校类型", "School"))</th><th>\(req.tr("专业关系", "Major"))</th><th>\(req.tr("状态", "Status"))</th><th>\(req.tr("经评估论证", "Assessed"))</th><th>\(req.tr("毕业日期", "Graduated on"))</th></tr></thead><tbody>\(edu)</tbody></table>
             <h3>\(req.tr("专业技术职称", "Professional titles"))</h3>
@@ -273,4 +275,21 @@ enum EligibilityController {
 
 extension Array {
     subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}
+
+extension EligibilityController.CheckForm {
+    /// The form showing a recorded profile (the candidate's background).
+    init(level: String? = nil, raw p: RawApplicantProfile) {
+        self.level = level
+        asOf = p.asOf
+        birthDate = p.birthDate
+        apprenticeshipCompleted = p.apprenticeshipCompleted == true ? "on" : nil
+        intendsToWork = p.intendsToWork == true ? "on" : nil
+        work = p.work?.map { WorkRow(relation: $0.relation, from: $0.from, to: $0.to) }
+        certificates = p.certificates?.map { CertificateRow(kind: $0.kind, relation: $0.relation, level: $0.level.map(String.init),
+                                                            issuedOn: $0.issuedOn, number: $0.number) }
+        education = p.education?.map { EducationRow(type: $0.type, majorRelation: $0.majorRelation, status: $0.status,
+                                                    assessed: $0.assessed == true ? "on" : nil, graduatedOn: $0.graduatedOn) }
+        titles = p.titles?.map { TitleRow(grade: $0.grade, relation: $0.relation, obtainedOn: $0.obtainedOn) }
+    }
 }

@@ -227,6 +227,10 @@ enum PlansController {
             actions = "<a class=\"button secondary\" href=\"/plans/\(id)/edit\" id=\"amend\">\(req.tr("发布变更公告", "Amend"))</a> " + button(.close, req.tr("结束", "Close"))
         default: break
         }
+        if row.statusValue == .published, !(try req.requireUser()).roles.isDisjoint(with: RegistrationsController.importers) {
+            actions += " <a class=\"button secondary\" href=\"/plans/\(id)/registrations\" id=\"batch\">\(req.tr("集体报名", "Batch registration"))</a>"
+                + " <a class=\"button secondary\" href=\"/review?plan=\(id)&status=all\">\(req.tr("报名与审核", "Applications"))</a>"
+        }
         let content = """
             \(H.notice(req))
             <p>\(req.tr("编号", "Number")) <strong>\(esc(row.number))</strong> · \(statusBadge(row.statusValue, req))\(row.publishedAt.map { " · \(req.tr("发布于", "published")) \(H.time($0))" } ?? "")</p>

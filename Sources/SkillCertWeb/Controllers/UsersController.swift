@@ -287,8 +287,8 @@ extension String {
 }
 
 /// A spreadsheet download.
-func xlsxResponse(_ sheet: Worksheet, filename: String) throws -> Response {
-    let data = try XLSXWriter.write([sheet])
+func xlsxResponse(_ sheets: Worksheet..., filename: String) throws -> Response {
+    let data = try XLSXWriter.write(sheets)
     let response = Response(status: .ok, body: .init(data: data))
     response.headers.contentType = HTTPMediaType(type: "application",
                                                  subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -17,6 +17,8 @@ extension Request {
 struct CSRFProtection: AsyncMiddleware {
     static let cookie = "sc_csrf"
     static let field = "_csrf"
+    static let maxFormBytes = 1 << 20
+    static let maxMultipartBytes = 60 << 20
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard !req.isAPI else { return try await next.respond(to: req) }
@@ -24,7 +26,17 @@ struct CSRFProtection: AsyncMiddleware {
         let token = existing.flatMap { $0.count >= 32 && $0.count <= 64 ? $0 : nil } ?? Accounts.randomToken()
         req.csrfToken = token
         if [.POST, .PUT, .PATCH, .DELETE].contains(req.method) {
-            let sent = (try? req.content.get(String.self, at: Self.field)) ?? req.headers.first(name: "X-CSRF-Token")
+            let multipart = req.headers.contentType?.type == "multipart"
+            // A streamed upload's form carries the token in its action URL, so the file need not be read here.
+            var sent = req.headers.first(name: "X-CSRF-Token") ?? (multipart ? req.query[String.self, at: Self.field] : nil)
+            if sent == nil {
+                // Middleware runs before a route collects its body, and a body that arrives after the head is
+                // still a stream here: collect it (within the largest size any form route accepts) to read the field.
+                if req.body.data == nil {
+                    _ = try await req.body.collect(max: multipart ? Self.maxMultipartBytes : Self.maxFormBytes).get()
+                }
+                sent = try? req.content.get(String.self, at: Self.field)
+            }
             guard let existing, let sent, constantTimeEqual(existing, sent) else {
                 throw WebError(.forbidden, code: "csrf_failed", zh: "表单已过期或来源不明，请返回刷新页面后重试",
                                en: "the form expired or did not come from this site; reload the page and try again")

@@ -28,6 +28,9 @@ struct APIErrorBody: Content {
         var code: String
         var message: String
         var field: String?
+        /// For file imports: the row (1-based, as the spreadsheet numbers it; 0 for the whole file) and column.
+        var row: Int? = nil
+        var column: String? = nil
     }
 
     struct Inner: Content {

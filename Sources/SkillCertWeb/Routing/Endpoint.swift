@@ -16,6 +16,8 @@ public struct APIDoc: Sendable {
     public var errors: [Int]
     /// The response media type, when not JSON.
     public var responseMediaType: String
+    /// Media types of a binary request body (a file upload), instead of a JSON schema.
+    public var requestMediaTypes: [String]
 
     public struct QueryParameter: Sendable {
         public var name: String
@@ -39,7 +41,8 @@ public struct APIDoc: Sendable {
     }
 
     public init(_ summary: String, tag: String, request: String? = nil, status: Int = 200, response: String?,
-                query: [QueryParameter] = [], errors: [Int] = [], mediaType: String = "application/json") {
+                query: [QueryParameter] = [], errors: [Int] = [], mediaType: String = "application/json",
+                requestMediaTypes: [String] = []) {
         self.summary = summary
         self.tag = tag
         self.requestSchema = request
@@ -48,6 +51,7 @@ public struct APIDoc: Sendable {
         self.query = query
         self.errors = errors
         self.responseMediaType = mediaType
+        self.requestMediaTypes = requestMediaTypes
     }
 }
 

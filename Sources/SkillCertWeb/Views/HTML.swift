@@ -73,6 +73,11 @@ enum H {
     }
 
     /// A summary of all errors at the top of a form.
+    /// The errors of one field, for inputs built by hand (file inputs).
+    static func fieldErrors(_ errors: [FieldError], _ name: String, _ req: Request) -> String {
+        errors.filter { $0.field == name }.map { "<p class=\"field-error\" role=\"alert\">\(esc(req.message($0)))</p>" }.joined()
+    }
+
     static func errorSummary(_ errors: [FieldError], req: Request) -> String {
         guard !errors.isEmpty else { return "" }
         let items = errors.map { "<li>\(esc(req.message($0)))</li>" }.joined()

@@ -1,0 +1,481 @@
+import FluentKit
+import Foundation
+import SkillCertCore
+
+/// Batch registration (集体报名): an employer or school submits many applicants to one plan in a spreadsheet.
+/// Every row is checked — required columns, the ID check digit, dates, enumerations, duplicates within the file and
+/// against the plan's existing applications — and the file is imported whole or not at all. Rows arrive in chunks
+/// from a streaming reader, are checked and written inside one transaction, and any error rolls everything back.
+public enum RegistrationImport {
+    /// A template column: its header, whether it is required, and what to write in it.
+    public struct Column: Sendable {
+        public var key: Key
+        public var header: String
+        public var required: Bool
+        public var note: String
+    }
+
+    public enum Key: String, Sendable, CaseIterable {
+        case name, idType, idNumber, mobile, employer, level, workFrom, education, majorRelation, graduatedOn,
+             certificateLevel, certificateKind, certificateIssuedOn, certificateNumber, titleGrade, titleObtainedOn
+    }
+
+    public static let columns: [Column] = [
+        Column(key: .name, header: "姓名", required: true, note: "与证件一致，最多 50 个字符"),
+        Column(key: .idType, header: "证件类型", required: true, note: CandidateAccounts.idTypes.map(\.zh).joined(separator: "、")),
+        Column(key: .idNumber, header: "证件号码", required: true, note: "居民身份证为 18 位，校验码按 GB 11643 检查"),
+        Column(key: .mobile, header: "手机号码", required: true, note: "11 位手机号码"),
+        Column(key: .employer, header: "工作单位", required: true, note: "最多 100 个字符"),
+        Column(key: .level, header: "申报等级", required: true, note: "如 四级、三级/高级工 或 3"),
+        Column(key: .workFrom, header: "本职业工作开始日期", required: false, note: "YYYY-MM-DD；至今仍在本职业工作"),
+        Column(key: .education, header: "学历", required: false, note: SchoolType.allCases.map(\.nameZH).joined(separator: "、")),
+        Column(key: .majorRelation, header: "专业与本职业关系", required: false, note: "本专业、相关、其他（填写学历时必填）"),
+        Column(key: .graduatedOn, header: "毕业日期", required: false, note: "YYYY-MM-DD（填写学历时必填）"),
+        Column(key: .certificateLevel, header: "已有证书等级", required: false, note: "本职业已取得的证书等级，如 四级"),
+        Column(key: .certificateKind, header: "证书类型", required: false, note: "技能等级证书 或 职业资格证书（默认技能等级证书）"),
+        Column(key: .certificateIssuedOn, header: "证书发证日期", required: false, note: "YYYY-MM-DD（填写证书时必填）"),
+        Column(key: .certificateNumber, header: "证书编号", required: false, note: "可选；旧版 16 位职业资格证书编号亦可"),
+        Column(key: .titleGrade, header: "职称", required: false, note: "初级、中级、高级（本职业相关）"),
+        Column(key: .titleObtainedOn, header: "职称取得日期", required: false, note: "YYYY-MM-DD（填写职称时必填）"),
+    ]
+
+    /// A problem with one cell, one row, or (row 0) the file.
+    public struct RowError: Sendable, Equatable, Codable {
+        public var row: Int
+        public var column: String
+        public var code: String
+        public var messageZH: String
+        public var messageEN: String
+
+        public init(row: Int, column: String, code: String, zh: String, en: String) {
+            self.row = row
+            self.column = column
+            self.code = code
+            self.messageZH = zh
+            self.messageEN = en
+        }
+    }
+
+    /// The outcome: the number imported, or every problem found (and nothing imported).
+    public struct Report: Sendable {
+        public var imported: Int
+        public var newCandidates: Int
+        public var errors: [RowError]
+        public var batchID: UUID?
+        public var rows: Int
+
+        public init(imported: Int, newCandidates: Int, errors: [RowError], batchID: UUID?, rows: Int) {
+            self.imported = imported
+            self.newCandidates = newCandidates
+            self.errors = errors
+            self.batchID = batchID
+            self.rows = rows
+        }
+    }
+
+    /// At most this many problems are listed; the count says how many more there were.
+    public static let errorLimit = 1000
+    static let chunkSize = 500
+
+    /// Imports the rows into the plan. The first row must be the header. Errors from the reader (a damaged file)
+    /// propagate after everything is rolled back.
+    public static func run<Rows: AsyncSequence & Sendable>(planID: UUID, fileName: String, fileSHA256: String, rows: Rows, actor: AuditActor,
+                                                sealer: ContentSealer, on db: any Database, time: any TimeSource,
+                                                progress: (@Sendable (Int) -> Void)? = nil) async throws -> Report where Rows.Element == [TableRow] {
+        let plan = try await PlanStore.find(planID, on: db)
+        let p = try plan.plan()
+        guard [.published].contains(plan.statusValue) else {
+            throw DomainError.conflict(code: "plan_not_published", zh: "只能向已发布的认定计划批量报名", en: "the plan is not published")
+        }
+        let standard = try await StandardStore.find(id: plan.standardID, on: db).standard()
+        let context = Context(plan: p, standard: standard, today: time.now().chinaLocalDate, sealer: sealer)
+        let batchID = UUID()
+        let payment = (p.feeYuan > 0 ? PaymentStatus.unpaid : .notRequired).rawValue
+        do {
+            return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+                var state = State()
+                for try await chunk in rows {
+                    var prepared: [Prepared] = []
+                    for row in chunk {
+                        if state.header == nil {
+                            state.header = try headerMap(row, errors: &state.errors)
+                            continue
+                        }
+                        state.rows += 1
+                        if let ok = context.prepare(row, header: state.header!, state: &state) { prepared.append(ok) }
+                    }
+                    try await checkAgainstDatabase(&prepared, planID: planID, state: &state, on: audit.db)
+                    progress?(state.rows)
+                    guard state.errors.isEmpty else { continue }
+                    try await insert(prepared, planID: planID, batchID: batchID, payment: payment, sealer: sealer, state: &state, on: audit.db, time: time)
+                }
+                if state.header == nil {
+                    state.add(RowError(row: 0, column: "", code: "empty_file", zh: "文件中没有表头和数据", en: "the file has no header and no rows"))
+                } else if state.rows == 0 {
+                    state.add(RowError(row: 0, column: "", code: "no_rows", zh: "文件中没有报名数据（只有表头）", en: "the file has a header but no rows"))
+                }
+                if !state.errors.isEmpty { throw Rejected(errors: state.errors, rows: state.rows, total: state.errorCount) }
+                let batch = RegistrationBatch()
+                batch.id = batchID
+                batch.planID = planID
+                batch.fileName = String(fileName.suffix(200))
+                batch.fileSHA256 = fileSHA256
+                batch.rows = state.imported
+                batch.importedBy = actor.id
+                batch.createdAt = time.now()
+                try await batch.create(on: audit.db)
+                try await audit.record(AuditEvent(action: "registration.import", targetType: "plan", targetID: planID.uuidString,
+                                                  details: "batch \(batchID.uuidString): \(state.imported) application(s), \(state.newCandidates) new candidate(s) from \(fileName) (sha256 \(fileSHA256))"))
+                return Report(imported: state.imported, newCandidates: state.newCandidates, errors: [], batchID: batchID, rows: state.rows)
+            }
+        } catch let rejected as Rejected {
+            var errors = rejected.errors
+            if rejected.total > errors.count {
+                errors.append(RowError(row: 0, column: "", code: "more_errors", zh: "另有 \(rejected.total - errors.count) 处错误未列出",
+                                       en: "\(rejected.total - errors.count) more problems not listed"))
+            }
+            return Report(imported: 0, newCandidates: 0, errors: errors, batchID: nil, rows: rejected.rows)
+        }
+    }
+
+    struct Rejected: Error {
+        var errors: [RowError]
+        var rows: Int
+        var total: Int
+    }
+
+    struct State {
+        var header: [Key: Int]?
+        var errors: [RowError] = []
+        var errorCount = 0
+        var rows = 0
+        var imported = 0
+        var newCandidates = 0
+        /// ID-number hash → first row, and mobile hash → (row, ID hash), for duplicates within the file.
+        var seenIDs: [String: Int] = [:]
+        var seenMobiles: [String: (row: Int, id: String)] = [:]
+
+        mutating func add(_ e: RowError) {
+            errorCount += 1
+            if errors.count < RegistrationImport.errorLimit { errors.append(e) }
+        }
+    }
+
+    /// A checked row, ready to write.
+    struct Prepared {
+        var row: Int
+        var name: String
+        var idType: String
+        var idNumber: String
+        var idHash: String
+        var idMasked: String
+        var birthDate: String?
+        var sex: String?
+        var mobile: String
+        var mobileHash: String
+        var employer: String
+        var level: Int
+        var background: RawApplicantProfile
+        var eligible: Bool
+        var explanation: String
+        var existingUser: UUID?
+    }
+
+    /// Maps header texts to columns; unknown headers are ignored, missing required ones and repeats are errors.
+    static func headerMap(_ row: TableRow, errors: inout [RowError]) throws -> [Key: Int] {
+        var map: [Key: Int] = [:]
+        var problems: [RowError] = []
+        for (index, text) in row.cells {
+            let header = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "*", with: "")
+            guard let column = columns.first(where: { $0.header == header }) else { continue }
+            if map[column.key] != nil {
+                problems.append(RowError(row: row.number, column: header, code: "duplicate_column", zh: "表头“\(header)”出现了两次",
+                                         en: "the column \(header) appears twice"))
+            }
+            map[column.key] = index
+        }
+        let missing = columns.filter { $0.required && map[$0.key] == nil }.map(\.header)
+        if !missing.isEmpty {
+            problems.append(RowError(row: row.number, column: missing.joined(separator: "、"), code: "missing_columns",
+                                     zh: "缺少必填列：\(missing.joined(separator: "、"))（请使用下载的模板，表头在第一行）",
+                                     en: "required columns are missing: \(missing.joined(separator: ", "))"))
+        }
+        if !problems.isEmpty { throw Rejected(errors: problems, rows: 0, total: problems.count) }
+        return map
+    }
+
+    /// What a row is checked against.
+    struct Context {
+        let plan: CertificationPlan
+        let standard: OccupationalStandard
+        let today: LocalDate
+        let sealer: ContentSealer
+
+        func prepare(_ row: TableRow, header: [Key: Int], state: inout State) -> Prepared? {
+            var failed = false
+            func value(_ key: Key) -> String {
+                guard let i = header[key] else { return "" }
+                return (row.cells[i] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            func fail(_ key: Key, _ code: String, _ zh: String, _ en: String) {
+                failed = true
+                let header = columns.first { $0.key == key }!.header
+                state.add(RowError(row: row.number, column: header, code: code, zh: "第 \(row.number) 行“\(header)”：\(zh)",
+                                   en: "row \(row.number), \(header): \(en)"))
+            }
+            for column in columns where column.required && value(column.key).isEmpty {
+                fail(column.key, "required", "不能为空", "required")
+            }
+            let name = value(.name)
+            if name.count > 50 { fail(.name, "too_long", "不能超过 50 个字符", "at most 50 characters") }
+            let employer = value(.employer)
+            if employer.count > 100 { fail(.employer, "too_long", "不能超过 100 个字符", "at most 100 characters") }
+
+            let typeText = value(.idType)
+            let idType = CandidateAccounts.idTypes.first { $0.zh == typeText || $0.key == typeText }?.key
+            if idType == nil && !typeText.isEmpty {
+                fail(.idType, "unknown_value", "“\(typeText)”不是可选的证件类型", "unknown document type \(typeText)")
+            }
+            let number = value(.idNumber).filter { !$0.isWhitespace }.uppercased()
+            var birth: String?
+            var sex: String?
+            if !number.isEmpty, let idType {
+                if ["resident-id", "residence-permit"].contains(idType) {
+                    switch ResidentID.parse(number, today: today) {
+                    case .success(let id):
+                        birth = id.birthDate.description
+                        sex = id.sex.rawValue
+                    case .failure(let problem):
+                        fail(.idNumber, problem.code, problem.messageZH, problem.messageEN)
+                    }
+                } else if !(5...30).contains(number.count) || !number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                    fail(.idNumber, "invalid_format", "证件号码应为 5–30 位字母或数字", "5–30 letters or digits")
+                }
+            }
+            let idHash = sealer.keyedHash(number, purpose: "id-number")
+            if !number.isEmpty {
+                if let first = state.seenIDs[idHash] {
+                    fail(.idNumber, "duplicate_in_file", "与第 \(first) 行的证件号码重复", "same document number as row \(first)")
+                } else {
+                    state.seenIDs[idHash] = row.number
+                }
+            }
+            let mobile = value(.mobile).filter { $0 != " " && $0 != "-" }
+            var mobileHash = ""
+            if !mobile.isEmpty {
+                if case .mobile = ContactAddress(mobile) {
+                    mobileHash = sealer.keyedHash(mobile, purpose: "contact")
+                    if let first = state.seenMobiles[mobileHash], first.id != idHash {
+                        fail(.mobile, "duplicate_in_file", "与第 \(first.row) 行的手机号码重复", "same mobile number as row \(first.row)")
+                    } else if state.seenMobiles[mobileHash] == nil {
+                        state.seenMobiles[mobileHash] = (row.number, idHash)
+                    }
+                } else {
+                    fail(.mobile, "invalid_format", "应为 11 位手机号码", "an 11-digit mobile number")
+                }
+            }
+            let levelText = value(.level)
+            let level = RegistrationImport.level(levelText)
+            if !levelText.isEmpty {
+                if let level, !plan.levels.contains(level) {
+                    fail(.level, "level_not_offered", "本计划不含\(Level(level).shortName)（可报：\(plan.levels.sorted(by: >).map { Level($0).shortName }.joined(separator: "、"))）",
+                         "the plan does not offer level \(level)")
+                } else if level == nil {
+                    fail(.level, "unknown_value", "“\(levelText)”不是有效的等级", "unknown level \(levelText)")
+                }
+            }
+
+            func date(_ key: Key, requiredWith other: Key? = nil) -> String? {
+                let text = value(key)
+                if text.isEmpty {
+                    if let other, !value(other).isEmpty { fail(key, "required", "填写了“\(columns.first { $0.key == other }!.header)”时必填", "required") }
+                    return nil
+                }
+                guard let d = RegistrationImport.date(text) else {
+                    fail(key, "invalid_date", "“\(text)”不是有效日期（应为 YYYY-MM-DD）", "not a YYYY-MM-DD date: \(text)")
+                    return nil
+                }
+                if d > today { fail(key, "future_date", "日期 \(d) 晚于今天", "\(d) is in the future") }
+                return d.description
+            }
+            var background = RawApplicantProfile()
+            background.intendsToWork = true
+            if let from = date(.workFrom) { background.work = [.init(relation: "same", from: from, to: nil)] }
+            let educationText = value(.education)
+            if !educationText.isEmpty {
+                let type = SchoolType.allCases.first { $0.nameZH == educationText || $0.rawValue == educationText
+                    || $0.nameZH.split(separator: "/").contains(Substring(educationText)) }
+                if type == nil { fail(.education, "unknown_value", "“\(educationText)”不是可选的学历", "unknown education \(educationText)") }
+                let relation = RegistrationImport.relation(value(.majorRelation))
+                if relation == nil { fail(.majorRelation, value(.majorRelation).isEmpty ? "required" : "unknown_value", "应为 本专业、相关 或 其他", "same, related or other") }
+                let graduated = date(.graduatedOn, requiredWith: .education)
+                if let type, let relation {
+                    background.education = [.init(type: type.rawValue, majorRelation: relation, status: "graduated", assessed: false,
+                                                  graduatedOn: graduated)]
+                }
+            }
+            let certText = value(.certificateLevel)
+            if !certText.isEmpty {
+                let certLevel = RegistrationImport.level(certText)
+                if certLevel == nil { fail(.certificateLevel, "unknown_value", "“\(certText)”不是有效的等级", "unknown level \(certText)") }
+                let certNumber = value(.certificateNumber)
+                let kindText = value(.certificateKind)
+                let kind: String?
+                switch kindText {
+                case "": kind = certNumber.count == 16 && certNumber.allSatisfy(\.isNumber) ? "qualification" : "skill-level"
+                case "技能等级证书", "skill-level": kind = "skill-level"
+                case "职业资格证书", "qualification": kind = "qualification"
+                default:
+                    kind = nil
+                    fail(.certificateKind, "unknown_value", "应为 技能等级证书 或 职业资格证书", "skill-level or qualification")
+                }
+                if certNumber.count > 40 { fail(.certificateNumber, "too_long", "不能超过 40 个字符", "at most 40 characters") }
+                let issued = date(.certificateIssuedOn, requiredWith: .certificateLevel)
+                if let certLevel, let kind {
+                    background.certificates = [.init(kind: kind, relation: "same", level: certLevel, issuedOn: issued,
+                                                     number: certNumber.isEmpty ? nil : certNumber)]
+                }
+            }
+            let titleText = value(.titleGrade)
+            if !titleText.isEmpty {
+                let grade = TitleGrade.allCases.first { $0.nameZH == titleText || $0.rawValue == titleText || $0.nameZH + "职称" == titleText }
+                if grade == nil { fail(.titleGrade, "unknown_value", "应为 初级、中级 或 高级", "junior, intermediate or senior") }
+                let obtained = date(.titleObtainedOn, requiredWith: .titleGrade)
+                if let grade { background.titles = [.init(grade: grade.rawValue, relation: "same", obtainedOn: obtained)] }
+            }
+            guard !failed, let idType, let level else { return nil }
+            var evaluated = background
+            evaluated.asOf = today.description
+            evaluated.birthDate = birth
+            guard let parsed = try? evaluated.parse(today: today),
+                  let decision = EligibilityEngine.evaluate(parsed, standard: standard, level: Level(level)) else {
+                fail(.level, "not_evaluable", "无法按申报条件判定，请检查日期", "cannot be evaluated; check the dates")
+                return nil
+            }
+            return Prepared(row: row.number, name: name, idType: idType, idNumber: number, idHash: idHash,
+                            idMasked: ["resident-id", "residence-permit"].contains(idType) ? ResidentID.mask(number) : CandidateAccounts.maskDocument(number),
+                            birthDate: birth, sex: sex, mobile: mobile, mobileHash: mobileHash, employer: employer, level: level,
+                            background: background, eligible: decision.eligible, explanation: decision.explanationZH, existingUser: nil)
+        }
+    }
+
+    /// Finds rows whose person already applied to the plan, and rows whose mobile number belongs to someone else.
+    static func checkAgainstDatabase(_ prepared: inout [Prepared], planID: UUID, state: inout State, on db: any Database) async throws {
+        guard !prepared.isEmpty else { return }
+        let byID = try await CandidateProfile.query(on: db).filter(\.$idNumberHash ~~ prepared.map(\.idHash)).all()
+        let idOwners = Dictionary(byID.compactMap { p in p.idNumberHash.map { ($0, p.userID) } }, uniquingKeysWith: { a, _ in a })
+        let byMobile = try await CandidateProfile.query(on: db).filter(\.$phoneHash ~~ prepared.map(\.mobileHash)).all()
+        let mobileOwners = Dictionary(byMobile.compactMap { p in p.phoneHash.map { ($0, p.idNumberHash ?? "") } }, uniquingKeysWith: { a, _ in a })
+        let active = try await StoredApplication.query(on: db).filter(\.$planID == planID).filter(\.$candidateID ~~ Array(idOwners.values))
+            .filter(\.$status !~ [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]).all(\.$candidateID)
+        let applied = Set(active)
+        var kept: [Prepared] = []
+        for var row in prepared {
+            row.existingUser = idOwners[row.idHash]
+            if let user = row.existingUser, applied.contains(user) {
+                state.add(RowError(row: row.row, column: "证件号码", code: "already_applied",
+                                   zh: "第 \(row.row) 行“证件号码”：该考生已报名本计划", en: "row \(row.row): this person already applied to the plan"))
+                continue
+            }
+            if row.existingUser == nil, let owner = mobileOwners[row.mobileHash], owner != row.idHash {
+                state.add(RowError(row: row.row, column: "手机号码", code: "mobile_taken",
+                                   zh: "第 \(row.row) 行“手机号码”：该号码已被其他考生使用", en: "row \(row.row): the mobile number belongs to another candidate"))
+                continue
+            }
+            kept.append(row)
+        }
+        prepared = kept
+    }
+
+    /// Writes a chunk: new candidates (accounts the candidate can claim later), then the applications.
+    static func insert(_ prepared: [Prepared], planID: UUID, batchID: UUID, payment: String, sealer: ContentSealer, state: inout State,
+                       on db: any Database, time: any TimeSource) async throws {
+        let now = time.now()
+        let encoder = JSONEncoder()
+        var users: [User] = []
+        var roles: [UserRoleAssignment] = []
+        var profiles: [CandidateProfile] = []
+        var applications: [StoredApplication] = []
+        for row in prepared {
+            let userID = row.existingUser ?? UUID()
+            if row.existingUser == nil {
+                users.append(User(id: userID, username: "b" + String(row.idHash.prefix(15)), displayName: row.name,
+                                  passwordHash: Accounts.unclaimedPasswordHash, createdAt: now))
+                roles.append(UserRoleAssignment(userID: userID, role: .candidate))
+                let p = CandidateProfile()
+                p.userID = userID
+                p.fullName = row.name
+                p.idType = row.idType
+                p.idNumberCipher = try sealer.seal(Data(row.idNumber.utf8), context: "candidate-id:\(userID.uuidString)")
+                p.idNumberHash = row.idHash
+                p.idNumberMasked = row.idMasked
+                p.birthDate = row.birthDate
+                p.sex = row.sex
+                p.phoneCipher = try sealer.seal(Data(row.mobile.utf8), context: "candidate-phone:\(userID.uuidString)")
+                p.phoneHash = row.mobileHash
+                p.phoneMasked = ContactAddress(row.mobile)?.masked
+                p.employer = row.employer
+                p.background = String(decoding: try encoder.encode(row.background), as: UTF8.self)
+                p.updatedAt = now
+                profiles.append(p)
+            }
+            var evaluated = row.background
+            evaluated.asOf = now.chinaLocalDate.description
+            evaluated.birthDate = row.birthDate
+            let a = StoredApplication()
+            a.planID = planID
+            a.candidateID = userID
+            a.level = row.level
+            a.status = StoredApplication.Status.submitted.rawValue
+            a.profile = String(decoding: try encoder.encode(evaluated), as: UTF8.self)
+            a.engineEligible = row.eligible
+            a.engineExplanation = row.explanation
+            a.overridden = false
+            a.employer = row.employer
+            a.paymentStatus = payment
+            a.batchID = batchID
+            a.createdAt = now
+            a.updatedAt = now
+            applications.append(a)
+        }
+        if !users.isEmpty {
+            try await users.create(on: db)
+            try await roles.create(on: db)
+            try await profiles.create(on: db)
+        }
+        try await applications.create(on: db)
+        state.imported += applications.count
+        state.newCandidates += users.count
+    }
+
+    /// `四级`, `四级/中级工`, `中级工`, `4`.
+    public static func level(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let n = Int(t), Level(n).isKnown { return n }
+        for (n, names) in Level.catalogue {
+            if t == names.short || t == names.long || names.long.split(separator: "/").contains(Substring(t)) { return n }
+        }
+        return nil
+    }
+
+    static func relation(_ text: String) -> String? {
+        switch text.trimmingCharacters(in: .whitespaces) {
+        case "本专业", "相同", "same": "same"
+        case "相关", "相关专业", "related": "related"
+        case "其他", "其它", "other": "other"
+        default: nil
+        }
+    }
+
+    /// `2016-07-01`, `2016/7/1`, `2016.7.1`, `2016年7月1日`, or an Excel serial number (a date cell).
+    public static func date(_ text: String) -> LocalDate? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let serial = Double(t), !t.contains("-") {
+            return (20_000...80_000).contains(serial) ? LocalDate(excelSerial: serial) : nil
+        }
+        let parts = t.replacingOccurrences(of: "年", with: "-").replacingOccurrences(of: "月", with: "-").replacingOccurrences(of: "日", with: "")
+            .split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." }).map(String.init)
+        guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        return LocalDate(iso: String(format: "%04d-%02d-%02d", y, m, d))
+    }
+}

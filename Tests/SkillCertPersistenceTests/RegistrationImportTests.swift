@@ -1,0 +1,176 @@
+import FluentKit
+import Foundation
+import SkillCertCore
+import SkillCertTestSupport
+import Testing
+@testable import SkillCertPersistence
+
+@Suite("Batch registration import rules")
+struct RegistrationImportTests {
+    static let sealer = ContentSealer(base64: TestApp.contentKey)!
+    static let header = RegistrationImport.columns.map(\.header)
+
+    /// A published 电工 plan offering 四级 and 三级, open today (2026-11-27).
+    static func plan(_ t: TestApp) async throws -> UUID {
+        let coord = try await t.createUser("coord", roles: [.coordination])
+        let leader = try await t.createUser("leader", roles: [.leadership])
+        let standard = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: t.db)
+        let p = CertificationPlan(title: "2026 年第四批电工认定", standardID: try standard.requireID().uuidString, occupationName: "电工",
+                                  levels: [4, 3], workType: nil, registrationOpens: LocalDate(iso: "2026-11-20")!,
+                                  registrationCloses: LocalDate(iso: "2026-12-20")!,
+                                  examDates: [.init(part: .theory, date: LocalDate(iso: "2027-01-10")!)], venues: ["南京"],
+                                  feeYuan: 150, capacity: 100, materials: [], notes: "")
+        let row = try await PlanStore.create(p, actor: coord.actor, on: t.db, time: t.time)
+        let id = try row.requireID()
+        try await PlanStore.act(.submit, id: id, reason: nil, actor: coord.actor, on: t.db, time: t.time)
+        try await PlanStore.act(.approve, id: id, reason: nil, actor: leader.actor, on: t.db, time: t.time)
+        try await PlanStore.act(.publish, id: id, reason: nil, actor: coord.actor, on: t.db, time: t.time)
+        return id
+    }
+
+    /// A valid row; `change` adjusts columns by header.
+    static func row(_ i: Int, _ change: [String: String] = [:]) -> [String] {
+        var values: [String: String] = [
+            "姓名": "考生\(i)", "证件类型": "居民身份证",
+            "证件号码": ResidentID.completing("32010219900101" + String(format: "%03d", i))!,
+            "手机号码": String(format: "139%08d", i), "工作单位": "示例供电公司", "申报等级": "四级", "本职业工作开始日期": "2016-07-01",
+        ]
+        for (k, v) in change { values[k] = v }
+        return header.map { values[$0] ?? "" }
+    }
+
+    static func run(_ t: TestApp, planID: UUID, _ rows: [[String]], header: [String] = header) async throws -> RegistrationImport.Report {
+        let table = [header] + rows
+        let chunks = stride(from: 0, to: table.count, by: 2).map { start in
+            (start..<min(start + 2, table.count)).map { i in
+                TableRow(number: i + 1, cells: Dictionary(uniqueKeysWithValues: table[i].enumerated().filter { !$0.element.isEmpty }.map { ($0.offset, $0.element) }))
+            }
+        }
+        let stream = AsyncThrowingStream<[TableRow], any Error> { c in
+            chunks.forEach { c.yield($0) }
+            c.finish()
+        }
+        return try await RegistrationImport.run(planID: planID, fileName: "名单.xlsx", fileSHA256: "abc", rows: stream,
+                                                actor: AuditActor(id: nil, name: "exams"), sealer: sealer, on: t.db, time: t.time)
+    }
+
+    @Test("a valid file imports every row: candidates with encrypted IDs, applications with the engine's verdict, one audited batch")
+    func validFile() async throws {
+        try await TestApp.with { t in
+            let planID = try await Self.plan(t)
+            // MUT: five rows; row 3 holds a 四级 certificate with an old 16-digit qualification number and applies for 三级.
+            let report = try await Self.run(t, planID: planID, [
+                Self.row(1), Self.row(2, ["学历": "大专/专科", "专业与本职业关系": "相关", "毕业日期": "2016/6/30"]),
+                Self.row(3, ["申报等级": "三级/高级工", "已有证书等级": "四级", "证书发证日期": "2019年12月31日", "证书编号": "1132000000100123"]),
+                Self.row(4, ["证件类型": "护照", "证件号码": "E12345678", "本职业工作开始日期": "42552"]),
+                Self.row(5, ["职称": "初级", "职称取得日期": "2020-01-01", "申报等级": "4"]),
+            ])
+            // validate
+            #expect(report.errors.isEmpty && report.imported == 5 && report.newCandidates == 5)
+            let apps = try await StoredApplication.query(on: t.db).all()
+            #expect(apps.count == 5 && apps.allSatisfy { $0.batchID == report.batchID && $0.paymentStatus == "unpaid" })
+            let profiles = try await CandidateProfile.query(on: t.db).all()
+            #expect(profiles.allSatisfy { $0.idNumberCipher?.contains("320102") == false && $0.idNumberMasked?.contains("*") == true })
+            let passport = try #require(profiles.first { $0.idType == "passport" })
+            #expect(passport.background?.contains("2016-07-01") == true)  // serial 42552 read as a date
+            let third = try #require(profiles.first { $0.fullName == "考生3" })
+            #expect(third.background?.contains("qualification") == true && third.background?.contains("1132000000100123") == true)
+            let audit = try await AuditEntry.query(on: t.db).filter(\.$action == "registration.import").all()
+            #expect(audit.count == 1 && audit[0].details.contains("5 application(s)"))
+            #expect(try await RegistrationBatch.query(on: t.db).first()?.rows == 5)
+            // Batch-created accounts cannot sign in until claimed.
+            let user = try #require(try await User.find(profiles[0].userID, on: t.db))
+            #expect(user.passwordHash == Accounts.unclaimedPasswordHash)
+        }
+    }
+
+    @Test("each rule names the row and column; one bad row imports nothing", arguments: [
+        ("姓名", "", "required"),
+        ("证件号码", "320102199001010011", "check_digit"),
+        ("证件号码", "320102900101001", "legacy_id"),
+        ("证件类型", "军官证", "unknown_value"),
+        ("手机号码", "1390000", "invalid_format"),
+        ("申报等级", "二级", "level_not_offered"),
+        ("申报等级", "中级", "unknown_value"),
+        ("本职业工作开始日期", "2016-13-01", "invalid_date"),
+        ("本职业工作开始日期", "2027-01-01", "future_date"),
+        ("学历", "大学", "unknown_value"),
+        ("已有证书等级", "四级", "required"),
+        ("证书类型", "上岗证", "unknown_value"),
+        ("职称", "特级", "unknown_value"),
+    ])
+    func rule(column: String, value: String, code: String) async throws {
+        try await TestApp.with { t in
+            let planID = try await Self.plan(t)
+            var change = [column: value]
+            if column == "证书类型" { change["已有证书等级"] = "四级"; change["证书发证日期"] = "2020-01-01" }
+            let report = try await Self.run(t, planID: planID, [Self.row(1), Self.row(2, change), Self.row(3)])
+            let error = try #require(report.errors.first { $0.code == code })
+            #expect(error.row == 3)  // the header is row 1
+            #expect(error.messageZH.contains("第 3 行"))
+            #expect(report.imported == 0)
+            #expect(try await StoredApplication.query(on: t.db).count() == 0)
+            #expect(try await CandidateProfile.query(on: t.db).count() == 0)
+            #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "registration.import").count() == 0)
+        }
+    }
+
+    @Test("the legacy 15-digit ID is refused with a message that says so")
+    func legacyID() async throws {
+        try await TestApp.with { t in
+            let planID = try await Self.plan(t)
+            let report = try await Self.run(t, planID: planID, [Self.row(1, ["证件号码": "320102900101001"])])
+            #expect(report.errors.first?.messageZH.contains("15 位") == true)
+        }
+    }
+
+    @Test("duplicates within the file and against the plan's existing applications are refused")
+    func duplicates() async throws {
+        try await TestApp.with { t in
+            let planID = try await Self.plan(t)
+            let sameID = try await Self.run(t, planID: planID, [Self.row(1), Self.row(2), Self.row(1, ["手机号码": "13700000001"])])
+            #expect(sameID.errors.map(\.code) == ["duplicate_in_file"] && sameID.errors[0].row == 4)
+            #expect(sameID.errors[0].messageZH.contains("与第 2 行"))
+            let sameMobile = try await Self.run(t, planID: planID, [Self.row(1), Self.row(2, ["手机号码": String(format: "139%08d", 1)])])
+            #expect(sameMobile.errors.map(\.code) == ["duplicate_in_file"] && sameMobile.errors[0].column == "手机号码")
+
+            // Imported once; the same person again (another file) is refused; a new person in that file is not imported either.
+            #expect(try await Self.run(t, planID: planID, [Self.row(1)]).imported == 1)
+            let again = try await Self.run(t, planID: planID, [Self.row(7), Self.row(1)])
+            #expect(again.errors.map(\.code) == ["already_applied"] && again.errors[0].row == 3)
+            #expect(try await StoredApplication.query(on: t.db).count() == 1)
+            // Someone else's mobile number is refused for a new person.
+            let taken = try await Self.run(t, planID: planID, [Self.row(8, ["手机号码": String(format: "139%08d", 1)])])
+            #expect(taken.errors.map(\.code) == ["mobile_taken"])
+        }
+    }
+
+    @Test("the header must hold every required column once; a file with only a header imports nothing")
+    func header() async throws {
+        try await TestApp.with { t in
+            let planID = try await Self.plan(t)
+            let missing = try await Self.run(t, planID: planID, [["张三"]], header: ["姓名", "备注"])
+            #expect(missing.errors.first?.code == "missing_columns")
+            #expect(missing.errors.first?.messageZH.contains("证件号码") == true)
+            let twice = try await Self.run(t, planID: planID, [], header: Self.header + ["姓名"])
+            #expect(twice.errors.first?.code == "duplicate_column")
+            let starred = try await Self.run(t, planID: planID, [Self.row(1)], header: Self.header.map { $0 + "*" })
+            #expect(starred.imported == 1)
+            let empty = try await Self.run(t, planID: planID, [])
+            #expect(empty.errors.map(\.code) == ["no_rows"])
+        }
+    }
+
+    @Test("dates are read as YYYY-MM-DD, with slashes or dots, in Chinese, or as Excel serial numbers")
+    func dates() {
+        #expect(RegistrationImport.date("2016-07-01")?.description == "2016-07-01")
+        #expect(RegistrationImport.date("2016/7/1")?.description == "2016-07-01")
+        #expect(RegistrationImport.date("2016.07.01")?.description == "2016-07-01")
+        #expect(RegistrationImport.date("2016年7月1日")?.description == "2016-07-01")
+        #expect(RegistrationImport.date("42552")?.description == "2016-07-01")
+        #expect(RegistrationImport.date("42552.5")?.description == "2016-07-01")
+        #expect(RegistrationImport.date("2016-02-30") == nil)
+        #expect(RegistrationImport.date("7") == nil)
+        #expect(RegistrationImport.level("三级/高级工") == 3 && RegistrationImport.level("高级工") == 3 && RegistrationImport.level("5") == 5)
+    }
+}
