@@ -37,10 +37,11 @@ test-postgres:
 test-browser:
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/browser
 
-## Benchmarks on a release build (not part of make test): paper assembly against HiGHS.
+## Benchmarks on a release build (not part of make test): paper assembly against HiGHS; batch registration import.
 bench: deps
 	swift build -c release --product skillcert
 	.build/release/skillcert bench assembly
+	.build/release/skillcert bench import
 
 clean:
 	rm -rf .build data

@@ -226,4 +226,29 @@ struct BatchRegistrationTests {
             #expect(denied.status == .forbidden)
         }
     }
+
+    @Test("a batch-registered candidate claims the account with the mobile number and sees the application")
+    func claim() async throws {
+        try await TestApp.with { t in
+            let s = try await Self.setup(t)
+            _ = try await Self.post(s, try RegistrationFiles.xlsx([RegistrationFiles.row(1)]), type: Self.xlsxType)
+            let cand = try t.client()
+            // Nobody signs in to an unclaimed account, whatever the password.
+            #expect(try await cand.signIn("13900000001", password: "Anything-2026").status != .seeOther)
+            _ = try await cand.postForm("/register/code", [("contact", "13900000001")])
+            let code = try #require(await t.outbox.lastCode(to: "13900000001"))
+            let claimed = try await cand.postForm("/register", [("contact", "13900000001"), ("code", code), ("fullName", "考生1"),
+                                                                ("password", "Claimed-2026-pw"), ("confirmPassword", "Claimed-2026-pw")])
+            #expect(claimed.status == .seeOther)
+            #expect(try await cand.get("/me/applications").text.contains("待审核"))
+            #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "candidate.claim").count() == 1)
+            // A second claim of the same number is refused.
+            let other = try t.client()
+            _ = try await other.postForm("/register/code", [("contact", "13900000001")])
+            let again = try await other.postForm("/register", [("contact", "13900000001"), ("code", try #require(await t.outbox.lastCode(to: "13900000001"))),
+                                                               ("fullName", "冒名"), ("password", "Another-2026-pw"), ("confirmPassword", "Another-2026-pw")])
+            #expect(again.status == .unprocessableEntity && again.text.contains("已注册"))
+            #expect(try await CandidateProfile.query(on: t.db).count() == 1)
+        }
+    }
 }

@@ -58,14 +58,14 @@ struct CandidateTests {
             try await t.createUser("exams", roles: [.examAffairs])
             let staff = try t.client()
             try await staff.signIn("exams")
-            let found = try await staff.get("/candidates?q=11010519491231002X")
+            let found = try await staff.postForm("/candidates", [("q", "11010519491231002X")])
             #expect(found.text.contains("王小明") && found.text.contains("110105********002X"))
             // The list itself never shows the full number (the search box keeps what the staff member typed).
             let table = try #require(found.text.range(of: "<tbody>").flatMap { start in
                 found.text.range(of: "</tbody>").map { String(found.text[start.upperBound..<$0.lowerBound]) }
             })
             #expect(table.contains("110105********002X") && !table.contains("11010519491231002X"))
-            let fragment = try await staff.get("/candidates?q=110105")
+            let fragment = try await staff.postForm("/candidates", [("q", "110105")])
             #expect(fragment.status == .ok)
             #expect(!fragment.text.contains("王小明"))
             // Neither the audit trail nor the outbox holds the numbers in the clear.

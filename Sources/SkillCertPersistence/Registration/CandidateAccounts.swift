@@ -110,12 +110,16 @@ public enum CandidateAccounts {
         guard record.codeHash == sealer.keyedHash(code.trimmingCharacters(in: .whitespaces), purpose: "code:\(hash)") else {
             throw ValidationFailure([FieldError(code: "wrong_code", field: "code", zh: "验证码不正确", en: "the code is wrong")])
         }
-        let taken: Bool
+        let existing: CandidateProfile?
         switch address {
-        case .mobile: taken = try await CandidateProfile.query(on: db).filter(\.$phoneHash == hash).first() != nil
-        case .email(let e): taken = try await CandidateProfile.query(on: db).filter(\.$email == e).first() != nil
+        case .mobile: existing = try await CandidateProfile.query(on: db).filter(\.$phoneHash == hash).first()
+        case .email(let e): existing = try await CandidateProfile.query(on: db).filter(\.$email == e).first()
         }
-        if taken {
+        if let existing {
+            // A batch registration created this account; whoever proves the mobile number claims it.
+            if let user = try await User.find(existing.userID, on: db), user.passwordHash == Accounts.unclaimedPasswordHash {
+                return try await claim(user, profile: existing, code: record, password: password, hasher: hasher, address: address, on: db, time: time)
+            }
             throw ValidationFailure([FieldError(code: "already_registered", field: "contact", zh: "该手机号或邮箱已注册，请直接登录",
                                                 en: "already registered; sign in instead")])
         }
@@ -144,6 +148,26 @@ public enum CandidateAccounts {
             try await audit.record(AuditEvent(action: "candidate.register", targetType: "candidate", targetID: userID.uuidString,
                                               details: "self-registered with \(address.channel) \(address.masked)"))
             return SignedInUser(id: userID, username: username, displayName: name, roles: [.candidate])
+        }
+    }
+
+    /// Sets the password of an account a batch registration created, once the candidate has proved the mobile number.
+    static func claim(_ user: User, profile: CandidateProfile, code record: VerificationCode, password: String, hasher: any PasswordHashing, address: ContactAddress,
+                      on db: any Database, time: any TimeSource) async throws -> SignedInUser {
+        let passwordHash = try await hasher.hash(password)
+        let userID = try user.requireID()
+        return try await AuditLog.transaction(on: db, actor: AuditActor(id: userID, name: profile.fullName), time: time) { audit in
+            guard let fresh = try await User.find(userID, on: audit.db), fresh.passwordHash == Accounts.unclaimedPasswordHash else {
+                throw ValidationFailure([FieldError(code: "already_registered", field: "contact", zh: "该手机号或邮箱已注册，请直接登录",
+                                                    en: "already registered; sign in instead")])
+            }
+            record.consumed = true
+            try await record.save(on: audit.db)
+            fresh.passwordHash = passwordHash
+            try await fresh.save(on: audit.db)
+            try await audit.record(AuditEvent(action: "candidate.claim", targetType: "candidate", targetID: userID.uuidString,
+                                              details: "batch-registered account claimed with \(address.channel) \(address.masked)"))
+            return SignedInUser(id: userID, username: fresh.username, displayName: fresh.displayName, roles: [.candidate])
         }
     }
 

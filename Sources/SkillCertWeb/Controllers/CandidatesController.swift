@@ -17,6 +17,7 @@ enum CandidatesController {
         r.endpoint(.POST, "me/photo", access: .anyOf([.candidate]), body: .collect(maxSize: "5mb"), use: photoSave)
         r.endpoint(.GET, "me/photo", access: .anyOf([.candidate]), use: photo)
         r.endpoint(.GET, "candidates", access: .anyOf(staffReaders), use: list)
+        r.endpoint(.POST, "candidates", access: .anyOf(staffReaders), use: list)
     }
 
     struct RegisterForm: Content {
@@ -203,15 +204,16 @@ enum CandidatesController {
         return response
     }
 
-    /// Staff search: exact document number (via its keyed hash) or name; numbers are shown masked.
+    /// Staff search: exact document number (via its keyed hash) or name; numbers are shown masked. The search is a
+    /// POST so that a full ID number never appears in a URL, a log line or the browser history.
     @Sendable static func list(req: Request) async throws -> Response {
-        let q = req.query[String.self, at: "q"] ?? ""
+        let q = req.method == .POST ? ((try? req.content.get(String.self, at: "q")) ?? "") : ""
         let rows = try await CandidateAccounts.search(q, sealer: try req.sealer(), on: req.db)
         let body = rows.map { p in
             "<tr><td>\(esc(p.fullName))</td><td class=\"mono\">\(esc(p.idNumberMasked ?? "—"))</td><td>\(esc(p.phoneMasked ?? p.email ?? ""))</td><td>\(esc(p.employer))</td><td>\(H.time(p.updatedAt))</td></tr>"
         }.joined()
         let content = """
-            <form class="filters" method="get" action="/candidates">\(H.field(req.tr("姓名或完整证件号码", "Name or full document number"), name: "q", value: q, req: req))<button type="submit">\(req.tr("查找", "Search"))</button></form>
+            <form class="filters" method="post" action="/candidates">\(H.csrf(req))\(H.field(req.tr("姓名或完整证件号码", "Name or full document number"), name: "q", value: q, req: req))<button type="submit">\(req.tr("查找", "Search"))</button></form>
             <table><thead><tr><th>\(req.tr("姓名", "Name"))</th><th>\(req.tr("证件号码", "ID"))</th><th>\(req.tr("联系方式", "Contact"))</th><th>\(req.tr("工作单位", "Employer"))</th><th>\(req.tr("更新时间", "Updated"))</th></tr></thead>
             <tbody>\(body.isEmpty ? "<tr><td colspan=\"5\" class=\"muted\">\(req.tr("没有找到考生", "No candidates found"))</td></tr>" : body)</tbody></table>
             """
