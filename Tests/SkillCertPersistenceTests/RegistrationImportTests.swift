@@ -173,4 +173,25 @@ struct RegistrationImportTests {
         #expect(RegistrationImport.date("7") == nil)
         #expect(RegistrationImport.level("三级/高级工") == 3 && RegistrationImport.level("高级工") == 3 && RegistrationImport.level("5") == 5)
     }
+
+    @Test("a school's final-year students import with their expected graduation date; the plan's capacity and window hold")
+    func finalYearCapacityWindow() async throws {
+        try await TestApp.with { t in
+            let planID = try await Self.plan(t)
+            let finalYear = try await Self.run(t, planID: planID, [Self.row(1, ["学历": "高职", "专业与本职业关系": "本专业", "学历状态": "应届",
+                                                                                "毕业日期": "2027-06-30", "本职业工作开始日期": ""])])
+            #expect(finalYear.errors.isEmpty && finalYear.imported == 1)
+            let graduatedFuture = try await Self.run(t, planID: planID, [Self.row(2, ["学历": "高职", "专业与本职业关系": "本专业", "毕业日期": "2027-06-30"])])
+            #expect(graduatedFuture.errors.map(\.code) == ["future_date"])
+
+            // The plan takes 100: a file that would bring it to 101 imports nothing.
+            let many = try await Self.run(t, planID: planID, (10..<110).map { Self.row($0) })
+            #expect(many.errors.map(\.code) == ["over_capacity"])
+            #expect(try await StoredApplication.query(on: t.db).count() == 1)
+
+            // After registration closes, nothing is imported.
+            t.time.advance(by: 40 * 86_400)
+            await #expect(throws: DomainError.self) { _ = try await Self.run(t, planID: planID, [Self.row(3)]) }
+        }
+    }
 }

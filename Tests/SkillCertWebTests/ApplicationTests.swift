@@ -44,6 +44,8 @@ struct RegistrationFixture {
             ("certificates[0][kind]", "skill-level"), ("certificates[0][relation]", "same"), ("certificates[0][level]", "4"),
             ("certificates[0][issuedOn]", "2022-11-30"), ("certificates[0][number]", "1132000000100123")])
         #expect(saved.status == .seeOther)
+        let photo = try await cand.postMultipart("/me/photo", files: [("photo", "photo.png", "image/png", Fixtures.photo)])
+        #expect(photo.status == .seeOther)
         let exams = try t.client()
         try await exams.signIn("exams")
         return RegistrationFixture(plan: try #require(try await StoredPlan.find(plan.id, on: t.db)), candidate: cand, exams: exams)

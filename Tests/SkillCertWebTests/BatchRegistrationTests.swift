@@ -237,8 +237,13 @@ struct BatchRegistrationTests {
             #expect(try await cand.signIn("13900000001", password: "Anything-2026").status != .seeOther)
             _ = try await cand.postForm("/register/code", [("contact", "13900000001")])
             let code = try #require(await t.outbox.lastCode(to: "13900000001"))
+            // The mobile number alone does not claim it: a mistyped number must not hand the record to a stranger.
+            let withoutID = try await cand.postForm("/register", [("contact", "13900000001"), ("code", code), ("fullName", "考生1"),
+                                                                  ("password", "Claimed-2026-pw"), ("confirmPassword", "Claimed-2026-pw")])
+            #expect(withoutID.status == .unprocessableEntity && withoutID.text.contains("证件号码以认领账号"))
             let claimed = try await cand.postForm("/register", [("contact", "13900000001"), ("code", code), ("fullName", "考生1"),
-                                                                ("password", "Claimed-2026-pw"), ("confirmPassword", "Claimed-2026-pw")])
+                                                                ("password", "Claimed-2026-pw"), ("confirmPassword", "Claimed-2026-pw"),
+                                                                ("idNumber", RegistrationFiles.row(1)[2])])
             #expect(claimed.status == .seeOther)
             #expect(try await cand.get("/me/applications").text.contains("待审核"))
             #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "candidate.claim").count() == 1)
@@ -246,7 +251,8 @@ struct BatchRegistrationTests {
             let other = try t.client()
             _ = try await other.postForm("/register/code", [("contact", "13900000001")])
             let again = try await other.postForm("/register", [("contact", "13900000001"), ("code", try #require(await t.outbox.lastCode(to: "13900000001"))),
-                                                               ("fullName", "冒名"), ("password", "Another-2026-pw"), ("confirmPassword", "Another-2026-pw")])
+                                                               ("fullName", "冒名"), ("password", "Another-2026-pw"), ("confirmPassword", "Another-2026-pw"),
+                                                               ("idNumber", RegistrationFiles.row(1)[2])])
             #expect(again.status == .unprocessableEntity && again.text.contains("已注册"))
             #expect(try await CandidateProfile.query(on: t.db).count() == 1)
         }

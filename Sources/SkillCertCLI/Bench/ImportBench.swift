@@ -72,8 +72,8 @@ struct ImportBench: AsyncParsableCommand {
             try? fm.removeItem(at: db)
             try fm.copyItem(at: template, to: db)
             let child = Process()
-            child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0]
-                                      : fm.currentDirectoryPath + "/" + CommandLine.arguments[0])
+            // This very binary, however it was started (a relative path, or found on PATH).
+            child.executableURL = URL(fileURLWithPath: (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
             child.arguments = ["bench", "import-run", "--plan", planNumber, file.path]
             var env = ProcessInfo.processInfo.environment
             env["DATABASE_URL"] = "sqlite://\(db.path)"

@@ -130,6 +130,10 @@ public enum ApplicationStore {
             throw DomainError.conflict(code: "profile_incomplete", zh: "请先在“个人信息”中填写证件号码等信息，再报名",
                                        en: "complete your profile (ID document) before applying")
         }
+        guard profile.photoKey != nil else {
+            throw DomainError.conflict(code: "photo_missing", zh: "请先在“个人信息”中上传 1 寸证件照（准考证和证书需要），再报名",
+                                       en: "upload your photo on the profile page before applying")
+        }
         let required = p.materials.first { $0.level == level }?.items ?? []
         let maxBytes = try await SettingsStore.value(.materialMaxKB, on: db) * 1024
         var problems: [FieldError] = []
@@ -160,6 +164,13 @@ public enum ApplicationStore {
             if active > 0 {
                 throw DomainError.conflict(code: "already_applied", zh: "您已报名该计划，每个计划只能有一份有效报名",
                                            en: "you already have an active application for this plan")
+            }
+            if p.capacity > 0 {
+                let taken = try await StoredApplication.query(on: audit.db).filter(\.$planID == planID)
+                    .filter(\.$status !~ [Status.rejected.rawValue, Status.withdrawn.rawValue]).count()
+                if taken >= p.capacity {
+                    throw DomainError.conflict(code: "plan_full", zh: "该计划报名人数已满（\(p.capacity) 人）", en: "the plan is full")
+                }
             }
             let a = StoredApplication()
             a.planID = planID
@@ -283,7 +294,7 @@ public enum ApplicationStore {
             if reviewer.id == a.candidateID {
                 throw DomainError.forbidden(code: "own_application", zh: "不能审核本人的报名", en: "you cannot review your own application")
             }
-            if let reviewerID = reviewer.id, let relation = try await RelationStore.conflict(staffID: reviewerID, candidateID: a.candidateID, on: audit.db) {
+            if let reviewerID = reviewer.id, let relation = try await RelationStore.conflict(staffID: reviewerID, candidateID: a.candidateID, alsoEmployer: a.employer, on: audit.db) {
                 throw DomainError.forbidden(code: "declared_relation", zh: "您已申报与该考生存在“\(relation.kindValue.nameZH)”关系，须回避，请由其他审核人员处理",
                                             en: "you declared a relation to this candidate and must recuse yourself")
             }
@@ -297,6 +308,8 @@ public enum ApplicationStore {
                                                         en: "give a deadline after today")])
                 }
                 a.moreDeadline = deadline.description
+            } else {
+                a.moreDeadline = nil
             }
             let before = a.status
             a.status = (decision == .approve ? Status.approved : decision == .reject ? .rejected : .moreNeeded).rawValue

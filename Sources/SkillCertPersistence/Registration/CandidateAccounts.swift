@@ -76,7 +76,8 @@ public enum CandidateAccounts {
     }
 
     /// Creates a candidate account from a verified code. The address becomes the sign-in name.
-    public static func register(contact raw: String, code: String, fullName: String, password: String, hasher: any PasswordHashing,
+    public static func register(contact raw: String, code: String, fullName: String, password: String, idNumber: String = "",
+                                hasher: any PasswordHashing,
                                 sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> SignedInUser {
         var v = FieldValidator()
         let name = v.require(fullName, field: "fullName", label: "姓名", maxLength: 50)
@@ -118,6 +119,13 @@ public enum CandidateAccounts {
         if let existing {
             // A batch registration created this account; whoever proves the mobile number claims it.
             if let user = try await User.find(existing.userID, on: db), user.passwordHash == Accounts.unclaimedPasswordHash {
+                // The mobile number alone is not proof: an employer may have mistyped it. The document number must match.
+                let number = idNumber.filter { !$0.isWhitespace }.uppercased()
+                guard !number.isEmpty, sealer.keyedHash(number, purpose: "id-number") == existing.idNumberHash else {
+                    throw ValidationFailure([FieldError(code: "claim_needs_id", field: "idNumber",
+                                                        zh: "该手机号码已由单位集体报名。请填写报名时使用的证件号码以认领账号",
+                                                        en: "this number was registered by an employer; give the document number used there to claim the account")])
+                }
                 return try await claim(user, profile: existing, code: record, password: password, hasher: hasher, address: address, on: db, time: time)
             }
             throw ValidationFailure([FieldError(code: "already_registered", field: "contact", zh: "该手机号或邮箱已注册，请直接登录",

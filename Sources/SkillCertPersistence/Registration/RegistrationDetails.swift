@@ -32,11 +32,13 @@ public final class DeclaredRelation: Model, @unchecked Sendable {
         case sameEmployer = "same-employer"
         case relative
         case teacher
+        case trainingOrganisation = "training-organisation"
         case other
 
         public var nameZH: String {
             switch self {
             case .sameEmployer: "同一单位"
+            case .trainingOrganisation: "同一培训机构"
             case .relative: "亲属"
             case .teacher: "师生"
             case .other: "其他利害关系"
@@ -186,8 +188,9 @@ public enum RelationStore {
         if number.isEmpty && company.isEmpty {
             v.add(FieldError(code: "required", field: "idNumber", zh: "请填写考生证件号码，或（同一单位时）单位名称", en: "give the candidate's document number or the employer"))
         }
-        if !company.isEmpty && kind != .sameEmployer {
-            v.add(FieldError(code: "invalid_value", field: "employer", zh: "按单位名称申报仅适用于“同一单位”", en: "an employer applies to same-employer relations only"))
+        if !company.isEmpty && ![.sameEmployer, .trainingOrganisation].contains(kind) {
+            v.add(FieldError(code: "invalid_value", field: "employer", zh: "按单位名称申报仅适用于“同一单位”或“同一培训机构”",
+                             en: "an organisation applies to same-employer and training-organisation relations only"))
         }
         if !number.isEmpty && !(5...30).contains(number.count) {
             v.add(FieldError(code: "invalid_format", field: "idNumber", zh: "证件号码应为 5–30 位字母或数字", en: "5–30 letters or digits"))
@@ -223,12 +226,17 @@ public enum RelationStore {
         try await DeclaredRelation.query(on: db).filter(\.$staffID == staffID).sort(\.$createdAt, .descending).all()
     }
 
-    /// The staff member's declaration that covers this candidate, if any.
-    public static func conflict(staffID: UUID, candidateID: UUID, on db: any Database) async throws -> DeclaredRelation? {
+    /// The staff member's declaration that covers this candidate, if any: by document number, or by the employer on
+    /// the profile or on the application (`alsoEmployer`), so a changed profile does not lift a recusal.
+    public static func conflict(staffID: UUID, candidateID: UUID, alsoEmployer: String? = nil,
+                                on db: any Database) async throws -> DeclaredRelation? {
         let relations = try await declared(by: staffID, on: db)
         guard !relations.isEmpty, let profile = try await CandidateProfile.query(on: db).filter(\.$userID == candidateID).first() else {
             return nil
         }
-        return relations.first { $0.covers(idNumberHash: profile.idNumberHash, employer: profile.employer) }
+        return relations.first { relation in
+            relation.covers(idNumberHash: profile.idNumberHash, employer: profile.employer)
+                || alsoEmployer.map { relation.covers(idNumberHash: nil, employer: $0) } == true
+        }
     }
 }

@@ -16,7 +16,7 @@ public enum RegistrationImport {
     }
 
     public enum Key: String, Sendable, CaseIterable {
-        case name, idType, idNumber, mobile, employer, level, workFrom, education, majorRelation, graduatedOn,
+        case name, idType, idNumber, mobile, employer, level, workFrom, education, majorRelation, educationStatus, graduatedOn,
              certificateLevel, certificateKind, certificateIssuedOn, certificateNumber, titleGrade, titleObtainedOn
     }
 
@@ -30,7 +30,8 @@ public enum RegistrationImport {
         Column(key: .workFrom, header: "本职业工作开始日期", required: false, note: "YYYY-MM-DD；至今仍在本职业工作"),
         Column(key: .education, header: "学历", required: false, note: SchoolType.allCases.map(\.nameZH).joined(separator: "、")),
         Column(key: .majorRelation, header: "专业与本职业关系", required: false, note: "本专业、相关、其他（填写学历时必填）"),
-        Column(key: .graduatedOn, header: "毕业日期", required: false, note: "YYYY-MM-DD（填写学历时必填）"),
+        Column(key: .educationStatus, header: "学历状态", required: false, note: "已毕业（默认）、应届 或 在读"),
+        Column(key: .graduatedOn, header: "毕业日期", required: false, note: "YYYY-MM-DD（已毕业时必填；应届可填预计毕业日期）"),
         Column(key: .certificateLevel, header: "已有证书等级", required: false, note: "本职业已取得的证书等级，如 四级"),
         Column(key: .certificateKind, header: "证书类型", required: false, note: "技能等级证书 或 职业资格证书（默认技能等级证书）"),
         Column(key: .certificateIssuedOn, header: "证书发证日期", required: false, note: "YYYY-MM-DD（填写证书时必填）"),
@@ -87,6 +88,11 @@ public enum RegistrationImport {
         guard [.published].contains(plan.statusValue) else {
             throw DomainError.conflict(code: "plan_not_published", zh: "只能向已发布的认定计划批量报名", en: "the plan is not published")
         }
+        let today = time.now().chinaLocalDate
+        guard today >= p.registrationOpens, today <= p.registrationCloses else {
+            throw DomainError.conflict(code: "registration_closed", zh: "该计划当前不在报名时间内（\(p.registrationOpens)～\(p.registrationCloses)）",
+                                       en: "registration for this plan is not open")
+        }
         let standard = try await StandardStore.find(id: plan.standardID, on: db).standard()
         let context = Context(plan: p, standard: standard, today: time.now().chinaLocalDate, sealer: sealer)
         let batchID = UUID()
@@ -108,6 +114,15 @@ public enum RegistrationImport {
                     progress?(state.rows)
                     guard state.errors.isEmpty else { continue }
                     try await insert(prepared, planID: planID, batchID: batchID, payment: payment, sealer: sealer, state: &state, on: audit.db, time: time)
+                }
+                if state.errors.isEmpty, p.capacity > 0 {
+                    let active = try await StoredApplication.query(on: audit.db).filter(\.$planID == planID)
+                        .filter(\.$status !~ [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]).count()
+                    if active > p.capacity {
+                        state.add(RowError(row: 0, column: "", code: "over_capacity",
+                                           zh: "本计划限报 \(p.capacity) 人，导入后将有 \(active) 人，超出 \(active - p.capacity) 人",
+                                           en: "the plan takes \(p.capacity); this file would bring it to \(active)"))
+                    }
                 }
                 if state.header == nil {
                     state.add(RowError(row: 0, column: "", code: "empty_file", zh: "文件中没有表头和数据", en: "the file has no header and no rows"))
@@ -285,7 +300,7 @@ public enum RegistrationImport {
                 }
             }
 
-            func date(_ key: Key, requiredWith other: Key? = nil) -> String? {
+            func date(_ key: Key, requiredWith other: Key? = nil, futureAllowed: Bool = false) -> String? {
                 let text = value(key)
                 if text.isEmpty {
                     if let other, !value(other).isEmpty { fail(key, "required", "填写了“\(columns.first { $0.key == other }!.header)”时必填", "required") }
@@ -295,7 +310,7 @@ public enum RegistrationImport {
                     fail(key, "invalid_date", "“\(text)”不是有效日期（应为 YYYY-MM-DD）", "not a YYYY-MM-DD date: \(text)")
                     return nil
                 }
-                if d > today { fail(key, "future_date", "日期 \(d) 晚于今天", "\(d) is in the future") }
+                if d > today && !futureAllowed { fail(key, "future_date", "日期 \(d) 晚于今天", "\(d) is in the future") }
                 return d.description
             }
             var background = RawApplicantProfile()
@@ -308,9 +323,17 @@ public enum RegistrationImport {
                 if type == nil { fail(.education, "unknown_value", "“\(educationText)”不是可选的学历", "unknown education \(educationText)") }
                 let relation = RegistrationImport.relation(value(.majorRelation))
                 if relation == nil { fail(.majorRelation, value(.majorRelation).isEmpty ? "required" : "unknown_value", "应为 本专业、相关 或 其他", "same, related or other") }
-                let graduated = date(.graduatedOn, requiredWith: .education)
-                if let type, let relation {
-                    background.education = [.init(type: type.rawValue, majorRelation: relation, status: "graduated", assessed: false,
+                let statusText = value(.educationStatus)
+                let status: String? = switch statusText {
+                case "", "已毕业", "毕业", "graduated": "graduated"
+                case "应届", "应届毕业", "final-year": "final-year"
+                case "在读", "enrolled": "enrolled"
+                default: nil
+                }
+                if status == nil { fail(.educationStatus, "unknown_value", "应为 已毕业、应届 或 在读", "graduated, final-year or enrolled") }
+                let graduated = status == "graduated" ? date(.graduatedOn, requiredWith: .education) : date(.graduatedOn, futureAllowed: true)
+                if let type, let relation, let status {
+                    background.education = [.init(type: type.rawValue, majorRelation: relation, status: status, assessed: false,
                                                   graduatedOn: graduated)]
                 }
             }
@@ -399,7 +422,7 @@ public enum RegistrationImport {
         for row in prepared {
             let userID = row.existingUser ?? UUID()
             if row.existingUser == nil {
-                users.append(User(id: userID, username: "b" + String(row.idHash.prefix(15)), displayName: row.name,
+                users.append(User(id: userID, username: "b" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(15).lowercased(), displayName: row.name,
                                   passwordHash: Accounts.unclaimedPasswordHash, createdAt: now))
                 roles.append(UserRoleAssignment(userID: userID, role: .candidate))
                 let p = CandidateProfile()

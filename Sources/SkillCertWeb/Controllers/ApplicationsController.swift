@@ -49,8 +49,8 @@ enum ApplicationsController {
             "<a class=\"button\($0 == level ? "" : " secondary")\" id=\"level-\($0)\" href=\"/announcements/\(number)/apply?level=\($0)\">\(Level($0).fullName)</a>"
         }.joined(separator: " ")
         var form = ""
-        if profile.idNumberHash == nil {
-            form = "<div class=\"alert alert-error\" id=\"profile-first\">\(req.tr("请先在", "First complete "))<a href=\"/me/profile\">\(req.tr("个人信息", "your profile"))</a>\(req.tr("中填写证件号码、学历和工作经历，再报名。", " (ID document, education, work), then apply."))</div>"
+        if profile.idNumberHash == nil || profile.photoKey == nil {
+            form = "<div class=\"alert alert-error\" id=\"profile-first\">\(req.tr("请先在", "First complete "))<a href=\"/me/profile\">\(req.tr("个人信息", "your profile"))</a>\(req.tr("中填写证件号码、学历和工作经历并上传照片，再报名。", " (ID document, education, work, photo), then apply."))</div>"
         } else if let level {
             let required = p.materials.first { $0.level == level }?.items ?? []
             let slots = required.enumerated().map { i, name in
@@ -146,6 +146,7 @@ enum ApplicationsController {
         let response = Response(status: .ok, body: .init(data: data))
         response.headers.replaceOrAdd(name: .contentType, value: m.mediaType)
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         response.headers.contentDisposition = .init(.inline, filename: m.fileName)
         return response
     }
@@ -192,6 +193,7 @@ enum ApplicationsController {
                 <section class="application" data-status="\(a.status)"><h2>\(esc(plan?.title ?? "")) · \(Level(a.level).fullName) \(badge(a.statusValue, req))</h2>
                 \(a.decisionReason.map { "<p class=\"reason\">\(req.tr("审核意见", "Reviewer's reason"))：\(esc($0))\(a.moreDeadline.map { "（\(req.tr("补充截止", "by")) \(esc($0))）" } ?? "")</p>" } ?? "")
                 <p>\(req.tr("缴费", "Payment"))：\(req.tr(payment.nameZH, payment.nameEN))\(a.receiptNumber.map { " · \(req.tr("票据号", "receipt")) \(esc($0))" } ?? "")</p>
+                \(try await history(req, a))
                 <details><summary>\(req.tr("申报条件判定", "Eligibility"))：\(a.engineEligible ? req.tr("符合", "eligible") : req.tr("不符合", "not eligible"))</summary><pre class="explanation">\(esc(a.engineExplanation))</pre></details>
                 \(try await materialList(req, a, base: "/me/applications/\(id)"))
                 \(more)</section>
@@ -204,6 +206,23 @@ enum ApplicationsController {
             <p><a href="/announcements">\(req.tr("查看认定公告", "Announcements"))</a></p>
             """
         return Layout.page(req, title: req.tr("我的报名", "My applications"), content)
+    }
+
+    /// Every step of an application, from the audit trail, with each reviewer's reason: what the candidate may see.
+    static func history(_ req: Request, _ a: StoredApplication) async throws -> String {
+        let steps = try await AuditEntry.query(on: req.db).filter(\.$targetType == "application")
+            .filter(\.$targetID == a.requireID().uuidString).sort(\.$id).all()
+        let names: [String: (String, String)] = [
+            "application.submit": ("提交报名", "Submitted"), "application.approve": ("审核通过", "Approved"),
+            "application.reject": ("不予通过", "Rejected"), "application.request-more": ("要求补充材料", "More material asked for"),
+            "application.supplement": ("补充材料", "Material added"), "application.payment": ("缴费信息更新", "Payment recorded"),
+        ]
+        let rows = steps.compactMap { e -> String? in
+            guard let name = names[e.action] else { return nil }
+            let time = String(e.occurredAt.prefix(16)).replacingOccurrences(of: "T", with: " ")
+            return "<li><span class=\"muted\">\(esc(time)) UTC</span> \(req.tr(name.0, name.1))\(e.reason.map { "：\(esc($0))" } ?? "")</li>"
+        }
+        return rows.isEmpty ? "" : "<details class=\"history\"><summary>\(req.tr("办理记录", "History"))</summary><ul>\(rows.joined())</ul></details>"
     }
 
     /// The queue's filters from the query string.
@@ -248,7 +267,7 @@ enum ApplicationsController {
         var rows = ""
         for a in apps {
             let p = byUser[a.candidateID]
-            let recuse = p.map { p in relations.contains { $0.covers(idNumberHash: p.idNumberHash, employer: p.employer) } } ?? false
+            let recuse = relations.contains { r in r.covers(idNumberHash: p?.idNumberHash, employer: p?.employer ?? "") || r.covers(idNumberHash: nil, employer: a.employer) }
             rows += "<tr><td><a href=\"/review/\(a.id!.uuidString)\">\(esc(p?.fullName ?? "—"))</a>\(recuse ? " <span class=\"badge bad\">\(req.tr("须回避", "recuse"))</span>" : "")</td><td class=\"mono\">\(esc(p?.idNumberMasked ?? "—"))</td><td>\(esc(a.employer))</td><td>\(Level(a.level).shortName)</td><td>\(a.engineEligible ? "<span class=\"badge ok\">\(req.tr("符合", "eligible"))</span>" : "<span class=\"badge bad\">\(req.tr("不符合", "not eligible"))</span>")</td><td>\(badge(a.statusValue, req))</td><td>\(H.time(a.createdAt))</td></tr>"
         }
         let plans = try await PlanStore.published(on: req.db)
@@ -312,7 +331,7 @@ enum ApplicationsController {
         let a = try await application(req)
         let name = try await CandidateProfile.query(on: req.db).filter(\.$userID == a.candidateID).first()
         let id = try a.requireID().uuidString
-        let relation = try await RelationStore.conflict(staffID: req.requireUser().id, candidateID: a.candidateID, on: req.db)
+        let relation = try await RelationStore.conflict(staffID: req.requireUser().id, candidateID: a.candidateID, alsoEmployer: a.employer, on: req.db)
         let open = [.submitted, .moreNeeded].contains(a.statusValue) && relation == nil
         let payment = PaymentStatus(rawValue: a.paymentStatus) ?? .unpaid
         let paymentForm = payment == .notRequired ? "" : """

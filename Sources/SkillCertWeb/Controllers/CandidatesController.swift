@@ -26,6 +26,7 @@ enum CandidatesController {
         var fullName: String?
         var password: String?
         var confirmPassword: String?
+        var idNumber: String?
     }
 
     @Sendable static func registerPage(req: Request) async throws -> Response {
@@ -47,6 +48,7 @@ enum CandidatesController {
             \(H.field(req.tr("姓名", "Full name"), name: "fullName", value: f.fullName ?? "", required: true, errors: errors, req: req))
             \(H.field(req.tr("密码", "Password"), name: "password", type: "password", required: true, errors: errors, req: req, attrs: "autocomplete=\"new-password\""))
             \(H.field(req.tr("确认密码", "Confirm password"), name: "confirmPassword", type: "password", required: true, errors: errors, req: req, attrs: "autocomplete=\"new-password\""))
+            \(H.field(req.tr("证件号码（仅单位已为您集体报名时填写，用于认领账号）", "Document number (only to claim an account your employer registered)"), name: "idNumber", value: f.idNumber ?? "", errors: errors, req: req, attrs: "autocomplete=\"off\""))
             <div class="actions"><button type="submit" id="register">\(req.tr("注册", "Register"))</button></div></form>
             </div>
             """
@@ -89,7 +91,8 @@ enum CandidatesController {
         if let busy = await throttled(req, f) { return busy }
         do {
             let user = try await CandidateAccounts.register(contact: f.contact ?? "", code: f.code ?? "", fullName: f.fullName ?? "",
-                                                            password: f.password ?? "", hasher: req.application.passwordHasher,
+                                                            password: f.password ?? "", idNumber: f.idNumber ?? "",
+                                                            hasher: req.application.passwordHasher,
                                                             sealer: try req.sealer(), on: req.db, time: req.time)
             let session = try await Accounts.openSession(for: user, kind: .web, lifetime: try await AuthController.sessionLifetime(req),
                                                          remoteAddress: req.clientAddress, on: req.db, time: req.time)

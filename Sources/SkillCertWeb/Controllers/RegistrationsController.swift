@@ -68,7 +68,7 @@ enum RegistrationsController {
             <div class="actions"><a class="button secondary" href="/plans/\(id)/registrations/template.xlsx" id="template">\(req.tr("下载报名模板", "Download the template"))</a></div>
             <form method="post" action="/plans/\(id)/registrations/import?_csrf=\(esc(req.csrfToken))" enctype="multipart/form-data">
             <div class="field"><label for="f-file">\(req.tr("报名文件", "File"))</label><input id="f-file" type="file" name="file" accept=".xlsx,.csv" required></div>
-            <div class="actions"><button type="submit" id="import" onclick="this.textContent='\(req.tr("正在导入，请稍候…", "Importing…"))'">\(req.tr("上传并导入", "Upload and import"))</button></div></form>
+            <div class="actions"><button type="submit" id="import" data-busy="\(req.tr("正在导入，请稍候…", "Importing…"))">\(req.tr("上传并导入", "Upload and import"))</button></div></form>
             <h2>\(req.tr("已导入的批次", "Imported batches"))</h2>
             <table><thead><tr><th>\(req.tr("时间", "Time"))</th><th>\(req.tr("文件", "File"))</th><th>\(req.tr("报名数", "Applications"))</th><th>SHA-256</th></tr></thead>
             <tbody>\(history.isEmpty ? "<tr><td colspan=\"4\" class=\"muted\">\(req.tr("暂无", "None yet"))</td></tr>" : history)</tbody></table>

@@ -27,7 +27,7 @@ enum RelationsController {
     static func render(_ req: Request, form f: DeclareForm, errors: [FieldError], status: HTTPResponseStatus = .ok) async throws -> Response {
         let mine = try await RelationStore.declared(by: req.requireUser().id, on: req.db)
         let rows = mine.map { r in
-            "<tr><td>\(esc(r.kindValue.nameZH))</td><td class=\"mono\">\(esc(r.idNumberMasked ?? ""))</td><td>\(esc(r.employer ?? ""))</td><td>\(esc(r.note))</td><td>\(H.time(r.createdAt))</td><td><form method=\"post\" action=\"/me/relations/\(r.id!.uuidString)/withdraw\" onsubmit=\"return confirm('\(req.tr("确定撤回这条回避申报？", "Withdraw this declaration?"))')\">\(H.csrf(req))<button type=\"submit\" class=\"secondary\">\(req.tr("撤回", "Withdraw"))</button></form></td></tr>"
+            "<tr><td>\(esc(r.kindValue.nameZH))</td><td class=\"mono\">\(esc(r.idNumberMasked ?? ""))</td><td>\(esc(r.employer ?? ""))</td><td>\(esc(r.note))</td><td>\(H.time(r.createdAt))</td><td><form method=\"post\" action=\"/me/relations/\(r.id!.uuidString)/withdraw\" data-confirm=\"\(req.tr("确定撤回这条回避申报？", "Withdraw this declaration?"))\">\(H.csrf(req))<button type=\"submit\" class=\"secondary\">\(req.tr("撤回", "Withdraw"))</button></form></td></tr>"
         }.joined()
         let kinds = DeclaredRelation.Kind.allCases.map { ($0.rawValue, $0.nameZH) }
         let content = """

@@ -17,8 +17,6 @@ extension Request {
 struct CSRFProtection: AsyncMiddleware {
     static let cookie = "sc_csrf"
     static let field = "_csrf"
-    static let maxFormBytes = 1 << 20
-    static let maxMultipartBytes = 60 << 20
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard !req.isAPI else { return try await next.respond(to: req) }
@@ -26,15 +24,18 @@ struct CSRFProtection: AsyncMiddleware {
         let token = existing.flatMap { $0.count >= 32 && $0.count <= 64 ? $0 : nil } ?? Accounts.randomToken()
         req.csrfToken = token
         if [.POST, .PUT, .PATCH, .DELETE].contains(req.method) {
+            // No route: a 404 follows without reading the body. Someone the route's access check will refuse is
+            // refused there, next, so their body is never read either.
+            guard let route = req.route else { return try await next.respond(to: req) }
+            if let access = route.declaredAccess, !access.allows(req.signedIn?.roles) { return try await next.respond(to: req) }
             let multipart = req.headers.contentType?.type == "multipart"
-            // A streamed upload's form carries the token in its action URL, so the file need not be read here.
+            // A streamed upload's form carries the token in its action URL, so the file is not read here.
             var sent = req.headers.first(name: "X-CSRF-Token") ?? (multipart ? req.query[String.self, at: Self.field] : nil)
-            if sent == nil {
-                // Middleware runs before a route collects its body, and a body that arrives after the head is
-                // still a stream here: collect it (within the largest size any form route accepts) to read the field.
-                if req.body.data == nil {
-                    _ = try await req.body.collect(max: multipart ? Self.maxMultipartBytes : Self.maxFormBytes).get()
-                }
+            // A streaming route collects nothing itself; a plain form sent to it is small and is read here.
+            if sent == nil, let limit = route.collectLimit ?? (multipart ? nil : 1 << 20) {
+                // Middleware runs before the route collects its body, and a body that arrives after the head is
+                // still a stream here: collect it, within the route's own limit, to read the field.
+                if req.body.data == nil { _ = try await req.body.collect(max: limit).get() }
                 sent = try? req.content.get(String.self, at: Self.field)
             }
             guard let existing, let sent, constantTimeEqual(existing, sent) else {

@@ -58,6 +58,7 @@ public struct APIDoc: Sendable {
 enum RouteInfoKey {
     static let access = "skillcert.access"
     static let api = "skillcert.api"
+    static let bodyLimit = "skillcert.body-limit"
 }
 
 extension Route {
@@ -65,6 +66,8 @@ extension Route {
     public var declaredAccess: Access? { userInfo[RouteInfoKey.access] as? Access }
     /// The OpenAPI description of this route, if any.
     public var apiDoc: APIDoc? { userInfo[RouteInfoKey.api] as? APIDoc }
+    /// The most a route collects of a request body; nil for a route that streams its body.
+    var collectLimit: Int? { userInfo[RouteInfoKey.bodyLimit] as? Int }
 }
 
 extension RoutesBuilder {
@@ -78,6 +81,7 @@ extension RoutesBuilder {
     ) -> Route {
         let route = grouped(AccessMiddleware(access: access)).on(method, path.pathComponents, body: body, use: handler)
         route.userInfo[RouteInfoKey.access] = access
+        if case .collect(let max) = body { route.userInfo[RouteInfoKey.bodyLimit] = max?.value ?? 16_384 }
         if let api { route.userInfo[RouteInfoKey.api] = api }
         return route
     }

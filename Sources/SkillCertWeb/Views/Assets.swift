@@ -30,7 +30,7 @@ enum Assets {
     pre.explanation{white-space:pre-wrap;font:inherit;margin:.5rem 0 0}table.elements th{background:#f3f5f8}h3{font-size:1rem;margin-top:1.2rem}
     input.bad{border-color:var(--brand)}table.form-grid input,table.form-grid select{min-width:8rem}details{margin:1rem 0}summary{cursor:pointer;font-weight:600}
     code,.mono{font-family:"Noto Sans Mono",monospace;font-size:.85rem;word-break:break-all}
-    @media (max-width:800px){.shell{display:block}nav.side{width:auto;border-right:0}main{padding:1rem}}
+    @media (max-width:800px){.shell{display:block}nav.side{width:auto;border-right:0}main{padding:1rem}table{display:block;overflow-x:auto}.filters{flex-wrap:wrap}}
     @media print{header.top,nav.side,footer,.actions,.filters,.pager{display:none}main{padding:0}}
     """
 
@@ -38,7 +38,10 @@ enum Assets {
     // Asks before destructive actions: any form or button with data-confirm.
     document.addEventListener('submit', function (e) {
       var msg = e.target.getAttribute('data-confirm');
-      if (msg && !window.confirm(msg)) { e.preventDefault(); }
+      if (msg && !window.confirm(msg)) { e.preventDefault(); return; }
+      // A long upload says it is working: buttons with data-busy show that text once the form is sent.
+      var busy = e.target.querySelector('button[data-busy]');
+      if (busy) { busy.textContent = busy.getAttribute('data-busy'); busy.disabled = true; }
     });
     """
 }
