@@ -58,10 +58,17 @@ let package = Package(
             pkgConfig: "pangocairo",
             providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]
         ),
+        // libqrencode (QR code symbols), from Debian's -dev package.
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        // The system zlib, for reading uploaded ZIP archives (ZIPFoundation only writes them; ADR 0006). Not "CZlib":
+        // on Linux ZIPFoundation declares a module of that name and two module maps with one name do not build.
+        .systemLibrary(name: "CSystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Spreadsheets, PDF and QR codes behind small interfaces.
         .target(
             name: "SkillCertDocuments",
             dependencies: [
+                "CQREncode",
+                "CSystemZlib",
                 "SkillCertCore",
                 "CPangoCairo",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -118,7 +125,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SkillCertDocumentsTests",
-            dependencies: ["SkillCertDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: [
+                "SkillCertDocuments", "CSystemZlib",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

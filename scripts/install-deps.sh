@@ -9,6 +9,7 @@ DEBS=(
   libcairo2-dev libpango1.0-dev   # PDF rendering
   fonts-noto-cjk                  # CJK font embedded in PDFs
   libqrencode-dev                 # QR codes
+  zlib1g-dev                      # reading uploaded ZIP archives (.xlsx, QTI)
   poppler-utils zbar-tools        # tests: PDF to PNG/text, QR decoding
   chromium chromium-driver        # browser tests
 )

@@ -1,14 +1,63 @@
 import CPangoCairo
+import Foundation
+import SkillCertCore
 
 /// Horizontal placement of a block within the text width.
 public enum PDFAlignment: Sendable {
     case left, center, right
 }
 
+/// Vertical placement of text within a box.
+public enum PDFVerticalAlignment: Sendable {
+    case top, center, bottom
+}
+
+/// A rectangle on the page in points, measured from the page's top-left corner.
+public struct PDFRect: Sendable, Equatable {
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+
+    public init(x: Double, y: Double, width: Double, height: Double) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+
+    public var maxX: Double { x + width }
+    public var maxY: Double { y + height }
+
+    /// The rectangle shrunk by `amount` on every side (never below zero size).
+    public func insetBy(_ amount: Double) -> PDFRect {
+        PDFRect(x: x + amount, y: y + amount, width: max(0, width - 2 * amount), height: max(0, height - 2 * amount))
+    }
+}
+
+/// An image to place on a page: PNG or JPEG bytes as uploaded.
+public struct PDFImage: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case png, jpeg
+    }
+
+    public var bytes: [UInt8]
+    public var kind: Kind
+
+    public init(bytes: [UInt8], kind: Kind) {
+        self.bytes = bytes
+        self.kind = kind
+    }
+}
+
 /// Why a PDF could not be produced.
 public enum PDFError: Error, Sendable, Equatable {
     /// The bytes given to `png(_:width:align:)` are not a PNG cairo can decode (cairo's status text).
     case invalidPNG(String)
+    /// The bytes given as a JPEG have no readable frame header, or a size cairo cannot hold.
+    case invalidJPEG(String)
+    /// An admission ticket could not be drawn: its photo is unreadable or its number cannot go in a QR code.
+    case invalidTicket(ticketNumber: String, reason: String)
     /// cairo reported an error while drawing or writing the document (cairo's status text).
     case cairo(String)
     /// `finish()` was called twice.
@@ -168,21 +217,11 @@ public final class PDFBuilder {
     /// A PNG image (bytes) drawn at the given width (height keeps the aspect ratio), at the current position.
     public func png(_ data: [UInt8], width: Double, align: PDFAlignment = .left) throws {
         guard !finished else { throw PDFError.alreadyFinished }
-        let reader = ByteReader(data)
-        let image: OpaquePointer? = withExtendedLifetime(reader) {
-            cairo_image_surface_create_from_png_stream({ closure, buffer, length in
-                guard let closure, let buffer else { return CAIRO_STATUS_READ_ERROR }
-                let reader = Unmanaged<ByteReader>.fromOpaque(closure).takeUnretainedValue()
-                return reader.read(into: buffer, count: Int(length)) ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_READ_ERROR
-            }, Unmanaged.passUnretained(reader).toOpaque())
-        }
-        guard let image else { throw PDFError.invalidPNG("no surface") }
+        let image = try pngSurface(data)
         defer { cairo_surface_destroy(image) }
-        let status = cairo_surface_status(image)
-        guard status == CAIRO_STATUS_SUCCESS else { throw PDFError.invalidPNG(statusText(status)) }
         let pixelWidth = Double(cairo_image_surface_get_width(image))
         let pixelHeight = Double(cairo_image_surface_get_height(image))
-        guard pixelWidth > 0, pixelHeight > 0, width > 0 else { throw PDFError.invalidPNG("empty image") }
+        guard width > 0 else { throw PDFError.invalidPNG("empty image") }
         let factor = width / pixelWidth
         let height = pixelHeight * factor
         ensureRoom(height)
@@ -219,6 +258,170 @@ public final class PDFBuilder {
         cairo_restore(cr)
         pageHasContent = true
         cursorY += side
+    }
+
+    /// A ruled table: a bold header row, then one row per entry; `widths` are fractions of the text width. Cells are
+    /// one line (longer text is cut with an ellipsis); rows that do not fit start a new page, repeating the header.
+    public func table(header: [String], widths: [Double], rows: [[String]], rowHeight: Double = 20, size: Double = 10) {
+        guard !finished, !header.isEmpty, widths.count == header.count else { return }
+        let total = widths.reduce(0, +)
+        let columnWidths = widths.map { textWidth * $0 / max(total, 0.0001) }
+        func drawRow(_ cells: [String], bold: Bool) {
+            var x = margin
+            cairo_save(cr)
+            cairo_set_source_rgb(cr, 0, 0, 0)
+            cairo_set_line_width(cr, 0.5)
+            for (i, w) in columnWidths.enumerated() {
+                cairo_rectangle(cr, x, cursorY, w, rowHeight)
+                cairo_stroke(cr)
+                if let layout = makeLayout(i < cells.count ? cells[i] : "", size: size, bold: bold, align: .left, width: w - 6) {
+                    pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
+                    pango_layout_set_width(layout, Int32((w - 6) * Double(PANGO_SCALE)))
+                    var logical = PangoRectangle()
+                    pango_layout_get_extents(layout, nil, &logical)
+                    let h = Double(logical.height) / Double(PANGO_SCALE)
+                    cairo_move_to(cr, x + 3, cursorY + (rowHeight - h) / 2)
+                    pango_cairo_show_layout(cr, layout)
+                    g_object_unref(UnsafeMutableRawPointer(layout))
+                }
+                x += w
+            }
+            cairo_restore(cr)
+            pageHasContent = true
+            cursorY += rowHeight
+        }
+        ensureRoom(rowHeight * 2)
+        drawRow(header, bold: true)
+        for row in rows {
+            if cursorY + rowHeight > bottomLimit {
+                endPage()
+                drawRow(header, bold: true)
+            }
+            drawRow(row, bold: false)
+        }
+    }
+
+    // MARK: - Boxes at fixed positions
+
+    /// Reserves a block `height` tall across the text width at the cursor (starting a new page first when it
+    /// does not fit) and moves the cursor below it. Draw into the returned rectangle with the `in:` methods.
+    public func reserve(_ height: Double) -> PDFRect {
+        let height = max(0, height)
+        guard !finished else { return PDFRect(x: margin, y: cursorY, width: textWidth, height: height) }
+        ensureRoom(height)
+        let block = PDFRect(x: margin, y: cursorY, width: textWidth, height: height)
+        pageHasContent = true
+        cursorY += height
+        return block
+    }
+
+    /// The width between the margins, which `reserve(_:)` blocks span.
+    public var contentWidth: Double { textWidth }
+
+    /// Height of `s` wrapped to `width`, as `text(_:in:…)` lays it out.
+    public func textHeight(_ s: String, width: Double, size: Double = 11, bold: Bool = false) -> Double {
+        guard let layout = makeLayout(s, size: size, bold: bold, align: .left, width: width) else { return 0 }
+        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        var logical = PangoRectangle()
+        pango_layout_get_extents(layout, nil, &logical)
+        return Double(logical.height) / Double(PANGO_SCALE)
+    }
+
+    /// Text wrapped to the box's width and clipped to the box.
+    public func text(_ s: String, in box: PDFRect, size: Double = 11, bold: Bool = false,
+                     align: PDFAlignment = .left, verticalAlign: PDFVerticalAlignment = .center) {
+        guard !finished, box.width > 0, box.height > 0,
+              let layout = makeLayout(s, size: size, bold: bold, align: align, width: box.width) else { return }
+        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        var logical = PangoRectangle()
+        pango_layout_get_extents(layout, nil, &logical)
+        let height = Double(logical.height) / Double(PANGO_SCALE)
+        let top = switch verticalAlign {
+        case .top: box.y
+        case .center: box.y + (box.height - height) / 2
+        case .bottom: box.maxY - height
+        }
+        cairo_save(cr)
+        cairo_rectangle(cr, box.x, box.y, box.width, box.height)
+        cairo_clip(cr)
+        cairo_set_source_rgb(cr, 0, 0, 0)
+        cairo_move_to(cr, box.x, top)
+        pango_cairo_show_layout(cr, layout)
+        cairo_restore(cr)
+        pageHasContent = true
+    }
+
+    /// The outline of a box.
+    public func stroke(_ box: PDFRect, lineWidth: Double = 0.6) {
+        guard !finished else { return }
+        cairo_save(cr)
+        cairo_set_source_rgb(cr, 0, 0, 0)
+        cairo_set_line_width(cr, lineWidth)
+        cairo_rectangle(cr, box.x, box.y, box.width, box.height)
+        cairo_stroke(cr)
+        cairo_restore(cr)
+        pageHasContent = true
+    }
+
+    /// A box filled with a grey (0 black … 1 white).
+    public func fill(_ box: PDFRect, gray: Double) {
+        guard !finished else { return }
+        cairo_save(cr)
+        cairo_set_source_rgb(cr, gray, gray, gray)
+        cairo_rectangle(cr, box.x, box.y, box.width, box.height)
+        cairo_fill(cr)
+        cairo_restore(cr)
+        pageHasContent = true
+    }
+
+    /// A PNG or JPEG scaled to fit the box (aspect ratio kept) and centred in it. A JPEG is embedded as is
+    /// (DCTDecode), not decoded and recompressed.
+    public func image(_ image: PDFImage, in box: PDFRect) throws {
+        guard !finished else { throw PDFError.alreadyFinished }
+        let surface = switch image.kind {
+        case .png: try pngSurface(image.bytes)
+        case .jpeg: try jpegSurface(image.bytes)
+        }
+        defer { cairo_surface_destroy(surface) }
+        let pixelWidth = Double(cairo_image_surface_get_width(surface))
+        let pixelHeight = Double(cairo_image_surface_get_height(surface))
+        let factor = min(box.width / pixelWidth, box.height / pixelHeight)
+        guard factor > 0 else { return }
+        cairo_save(cr)
+        cairo_translate(cr, box.x + (box.width - pixelWidth * factor) / 2, box.y + (box.height - pixelHeight * factor) / 2)
+        cairo_scale(cr, factor, factor)
+        cairo_set_source_surface(cr, surface, 0, 0)
+        cairo_paint(cr)
+        cairo_restore(cr)
+        pageHasContent = true
+    }
+
+    /// A QR code filling the largest square in the box, with a white quiet zone of `quietZone` modules on every
+    /// side inside that square (the standard asks for 4), painted white so nothing beneath shows through.
+    public func qrCode(_ matrix: QRMatrix, in box: PDFRect, quietZone: Int = 4) {
+        guard !finished else { return }
+        let side = min(box.width, box.height)
+        let quiet = max(0, quietZone)
+        let cell = side / Double(matrix.size + 2 * quiet)
+        guard cell > 0 else { return }
+        let left = box.x + (box.width - side) / 2
+        let top = box.y + (box.height - side) / 2
+        cairo_save(cr)
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        cairo_rectangle(cr, left, top, side, side)
+        cairo_fill(cr)
+        cairo_set_source_rgb(cr, 0, 0, 0)
+        let origin = (x: left + Double(quiet) * cell, y: top + Double(quiet) * cell)
+        for row in 0..<matrix.size {
+            for column in 0..<matrix.size where matrix[row, column] {
+                cairo_rectangle(cr, origin.x + Double(column) * cell, origin.y + Double(row) * cell, cell, cell)
+            }
+        }
+        // Winding rule fills the union of the abutting squares without seams from antialiasing.
+        cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING)
+        cairo_fill(cr)
+        cairo_restore(cr)
+        pageHasContent = true
     }
 
     /// Finishes the document and returns the PDF bytes.
@@ -271,6 +474,64 @@ public final class PDFBuilder {
         // Centred vertically in the bottom margin, horizontally across the text width.
         cairo_move_to(cr, margin, pageHeight - margin / 2 - h / 2)
         pango_cairo_show_layout(cr, layout)
+    }
+
+    /// Decodes PNG bytes into a new image surface; the caller must `cairo_surface_destroy` it.
+    private func pngSurface(_ data: [UInt8]) throws -> OpaquePointer {
+        let reader = ByteReader(data)
+        let image: OpaquePointer? = withExtendedLifetime(reader) {
+            cairo_image_surface_create_from_png_stream({ closure, buffer, length in
+                guard let closure, let buffer else { return CAIRO_STATUS_READ_ERROR }
+                let reader = Unmanaged<ByteReader>.fromOpaque(closure).takeUnretainedValue()
+                return reader.read(into: buffer, count: Int(length)) ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_READ_ERROR
+            }, Unmanaged.passUnretained(reader).toOpaque())
+        }
+        guard let image else { throw PDFError.invalidPNG("no surface") }
+        let status = cairo_surface_status(image)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            cairo_surface_destroy(image)
+            throw PDFError.invalidPNG(statusText(status))
+        }
+        guard cairo_image_surface_get_width(image) > 0, cairo_image_surface_get_height(image) > 0 else {
+            cairo_surface_destroy(image)
+            throw PDFError.invalidPNG("empty image")
+        }
+        return image
+    }
+
+    /// An image surface the JPEG's size carrying the JPEG bytes as its MIME data: the PDF surface embeds them
+    /// as is (DCTDecode), so cairo, which cannot decode JPEG, never needs the pixels, and they stay unpainted.
+    /// The surface must be the JPEG's size: cairo 1.16 draws the embedded image over the surface's extent.
+    /// Cost: cairo copies the (blank) pixels once when the drawn surface is destroyed, so a photo takes
+    /// width × height × 4 bytes for a moment (300 × 420 px: 0.5 MB; 12 megapixels: 48 MB).
+    /// The caller must `cairo_surface_destroy` the surface.
+    private func jpegSurface(_ data: [UInt8]) throws -> OpaquePointer {
+        guard ContentKind.sniff(Data(data.prefix(8))) == .jpeg, let size = PixelSize.of(Data(data), kind: .jpeg) else {
+            throw PDFError.invalidJPEG("no JPEG frame header")
+        }
+        // cairo's image surfaces stop at 32767 pixels a side.
+        guard size.width <= 32_767, size.height <= 32_767 else {
+            throw PDFError.invalidJPEG("\(size.width) × \(size.height) pixels is too large")
+        }
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(size.width), Int32(size.height)) else {
+            throw PDFError.invalidJPEG("no surface")
+        }
+        var status = cairo_surface_status(surface)
+        if status == CAIRO_STATUS_SUCCESS {
+            // cairo takes this copy and frees it (the callback) when the surface goes.
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: max(1, data.count), alignment: 1)
+            data.withUnsafeBytes { source in
+                if let base = source.baseAddress { copy.copyMemory(from: base, byteCount: source.count) }
+            }
+            status = cairo_surface_set_mime_data(surface, CAIRO_MIME_TYPE_JPEG, copy.assumingMemoryBound(to: UInt8.self),
+                                                 UInt(data.count), { $0?.deallocate() }, copy)
+            if status != CAIRO_STATUS_SUCCESS { copy.deallocate() }
+        }
+        guard status == CAIRO_STATUS_SUCCESS else {
+            cairo_surface_destroy(surface)
+            throw PDFError.invalidJPEG(statusText(status))
+        }
+        return surface
     }
 
     private func x(for width: Double, align: PDFAlignment) -> Double {

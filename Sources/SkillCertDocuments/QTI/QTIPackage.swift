@@ -93,11 +93,19 @@ public enum QTIPackage {
             """
     }
 
+    /// The most a package may decompress to, all parts together.
+    static let maxPackageBytes: Int64 = 256 << 20
+
     /// Reads a package written by `export` (or by another tool using the same interactions).
     public static func `import`(_ data: Data) throws -> [QTIItem] {
-        let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch {
-            throw SpreadsheetError(code: "not_qti", zh: "文件不是 QTI 压缩包", en: "not a QTI package")
+        let archive = try ZipReader(data: data, notZip: SpreadsheetError(code: "not_qti", zh: "文件不是 QTI 压缩包",
+                                                                         en: "not a QTI package"))
+        // Each part is held to its declared size, so the sum bounds the work: a 20 MB upload can otherwise list
+        // thousands of entries that all point at the same compressed bomb.
+        guard archive.entries.reduce(0, { $0 + $1.uncompressedSize }) <= maxPackageBytes else {
+            let limit = maxPackageBytes >> 20
+            throw SpreadsheetError(code: "too_large", zh: "QTI 压缩包解压后超过 \(limit) MB，请拆分后再导入",
+                                   en: "the package is over \(limit) MB uncompressed; split it and import again")
         }
         func part(_ path: String) throws -> Data? { try archive.readPart(path) }
         guard let manifest = try part("imsmanifest.xml") else {

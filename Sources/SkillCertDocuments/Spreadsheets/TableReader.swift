@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 /// The kind of table file an upload turned out to be.
 public enum TableFormat: String, Sendable {
@@ -44,8 +43,7 @@ public enum TableReader {
         do { first = try handle.read(upToCount: CSVReader.sniffSize) ?? Data() } catch { throw CSVReader.unreadable }
         guard !first.isEmpty else { throw CSVReader.emptyFile }
         if first.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            let archive: Archive
-            do { archive = try Archive(url: url, accessMode: .read) } catch { throw XLSXReader.damaged }
+            let archive = try ZipReader(fileAt: url, notZip: XLSXReader.damaged)
             try XLSXReader.scanFirstSheet(in: archive, bufferSize: bufferSize, body)
             return TableFileInfo(format: .xlsx, encoding: "xlsx")
         }

@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 /// A problem with the file itself (not with one row's values), described for the person who uploaded it.
 public struct SpreadsheetError: Error, Equatable, Sendable {
@@ -36,8 +35,7 @@ public enum XLSXReader {
         guard data.count >= 4, data.prefix(2) == Data([0x50, 0x4B]) else {
             throw SpreadsheetError(code: "not_xlsx", zh: "文件不是 Excel 工作簿（.xlsx）", en: "the file is not an .xlsx workbook")
         }
-        let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch { throw damaged }
+        let archive = try ZipReader(data: data, notZip: damaged)
         var rows: [(number: Int, cells: [Int: String])] = []
         try scanFirstSheet(in: archive) { rows.append(($0, $1)) }
         return XLSXTable(rows: rows)
@@ -51,7 +49,7 @@ public enum XLSXReader {
     /// Only `xl/sharedStrings.xml` is held in memory; the worksheet passes through in chunks of `bufferSize`.
     /// Merged cells are listed after the cell data, so that refusal comes after every row was delivered: a thrown
     /// error means the whole file is refused, whatever `body` already saw.
-    static func scanFirstSheet(in archive: Archive, bufferSize: Int = 64 * 1024,
+    static func scanFirstSheet(in archive: ZipReader, bufferSize: Int = 64 * 1024,
                                _ body: (Int, [Int: String]) throws -> Void) throws {
         guard let workbook = try smallPart("xl/workbook.xml", in: archive) else {
             throw SpreadsheetError(code: "not_xlsx", zh: "压缩包中没有工作簿（可能是改了扩展名的 ZIP 文件）",
@@ -84,14 +82,14 @@ public enum XLSXReader {
 
     /// A worksheet or string table larger than this once decompressed is refused before reading: 100,000 rows of
     /// 12 text cells take about 80 MB, and a bigger declared size is almost always a decompression bomb.
-    /// Archive+Parts' `streamPart` holds the entry to its declared size.
+    /// `ZipReader.streamPart` holds the entry to its declared size.
     static var maxPartBytes: Int64 { 1 << 30 }
 
     static let tooLarge = SpreadsheetError(code: "too_large", zh: "工作表过大（解压后超过 1 GB），请拆分后再上传",
                                            en: "the sheet is too large (over 1 GB uncompressed); split it and upload again")
 
     /// The bytes of a part that is read whole (the workbook and its relationships), nil when absent.
-    static func smallPart(_ path: String, in archive: Archive) throws -> Data? {
+    static func smallPart(_ path: String, in archive: ZipReader) throws -> Data? {
         guard let entry = archive[path] else { return nil }
         // Such parts are a few kilobytes; a big one is a bomb, not a workbook.
         guard entry.uncompressedSize <= 16 << 20 else { throw tooLarge }
