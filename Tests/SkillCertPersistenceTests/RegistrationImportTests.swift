@@ -11,22 +11,7 @@ struct RegistrationImportTests {
     static let header = RegistrationImport.columns.map(\.header)
 
     /// A published 电工 plan offering 四级 and 三级, open today (2026-11-27).
-    static func plan(_ t: TestApp) async throws -> UUID {
-        let coord = try await t.createUser("coord", roles: [.coordination])
-        let leader = try await t.createUser("leader", roles: [.leadership])
-        let standard = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: t.db)
-        let p = CertificationPlan(title: "2026 年第四批电工认定", standardID: try standard.requireID().uuidString, occupationName: "电工",
-                                  levels: [4, 3], workType: nil, registrationOpens: LocalDate(iso: "2026-11-20")!,
-                                  registrationCloses: LocalDate(iso: "2026-12-20")!,
-                                  examDates: [.init(part: .theory, date: LocalDate(iso: "2027-01-10")!)], venues: ["南京"],
-                                  feeYuan: 150, capacity: 100, materials: [], notes: "")
-        let row = try await PlanStore.create(p, actor: coord.actor, on: t.db, time: t.time)
-        let id = try row.requireID()
-        try await PlanStore.act(.submit, id: id, reason: nil, actor: coord.actor, on: t.db, time: t.time)
-        try await PlanStore.act(.approve, id: id, reason: nil, actor: leader.actor, on: t.db, time: t.time)
-        try await PlanStore.act(.publish, id: id, reason: nil, actor: coord.actor, on: t.db, time: t.time)
-        return id
-    }
+    static func plan(_ t: TestApp) async throws -> UUID { try await ExamFixture.publishedPlan(t) }
 
     /// A valid row; `change` adjusts columns by header.
     static func row(_ i: Int, _ change: [String: String] = [:]) -> [String] {

@@ -37,6 +37,12 @@ public struct ContentSealer: Sendable {
         return Data(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: derived)).map { $0 }.hexString
     }
 
+    /// The keyed hash of `keyedHash(_:purpose:)` with its key derived once, for hashing many values (batch imports).
+    public func keyedHasher(purpose: String) -> @Sendable (String) -> String {
+        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("skillcert:\(purpose)".utf8), outputByteCount: 32)
+        return { value in Data(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: derived)).map { $0 }.hexString }
+    }
+
     /// Seals a value as JSON.
     public func seal<T: Encodable>(json value: T, context: String) throws -> String {
         try seal(try JSONEncoder().encode(value), context: context)

@@ -24,6 +24,10 @@ public enum DemoData {
         Account(username: "certs", displayName: "陈静（示例·证书管理部门）", roles: [.certificate]),
         Account(username: "quality", displayName: "赵敏（示例·监督与质控部门）", roles: [.supervision]),
         Account(username: "examiner1", displayName: "孙强（示例·考评员）", roles: [.examiner]),
+        Account(username: "examiner2", displayName: "钱磊（示例·考评员）", roles: [.examiner]),
+        Account(username: "examiner3", displayName: "郑涛（示例·考评员）", roles: [.examiner]),
+        Account(username: "examiner4", displayName: "冯雪（示例·考评员）", roles: [.examiner]),
+        Account(username: "examiner5", displayName: "何平（示例·考评员）", roles: [.examiner]),
         Account(username: "supervisor1", displayName: "周丽（示例·督导员）", roles: [.supervisor]),
     ]
 
@@ -61,6 +65,10 @@ public enum DemoData {
         if try await StoredPlan.query(on: db).count() == 0, let plan = try await loadPlan(on: db, time: time) {
             lines.append("sample plan published: \(plan) (candidates register at /register and apply from /announcements)")
         }
+        if try await RegistryMember.query(on: db).count() == 0 {
+            let n = try await loadRegistry(on: db, time: time)
+            lines.append("sample registry: \(n) examiners and supervisors, and 3 rooms at the Nanjing site")
+        }
         if let sealer, try await StoredItem.query(on: db).count() == 0 {
             let n = try await loadItemBank(sealer: sealer, on: db, time: time)
             lines.append("sample item bank: \(n) approved items for 电工 四级 theory")
@@ -90,6 +98,40 @@ public enum DemoData {
         try await PlanStore.act(.approve, id: id, reason: nil, actor: AuditActor(id: leader.id, name: leader.username), on: db, time: time)
         try await PlanStore.act(.publish, id: id, reason: nil, actor: coordActor, on: db, time: time)
         return row.number
+    }
+
+    /// Examiners qualified for 电工 up to 三级 and a supervisor, all appointed a year ago; rooms at the first site.
+    /// 郑涛 works at 示例供电公司, so he must recuse himself from sessions with that employer's candidates.
+    static func loadRegistry(on db: any Database, time: any TimeSource) async throws -> Int {
+        let actor = AuditActor.system("demo")
+        let today = time.now().chinaLocalDate
+        let people: [(String, RegistryMember.Kind, String, String)] = [
+            ("examiner1", .examiner, "孙强", "南京示例技师学院"), ("examiner2", .examiner, "钱磊", "苏州示例电气公司"),
+            ("examiner3", .examiner, "郑涛", "示例供电公司"), ("examiner4", .examiner, "冯雪", "无锡示例职业技术学院"),
+            ("examiner5", .examiner, "何平", "常州示例机电公司"), ("supervisor1", .externalSupervisor, "周丽", "示例市人社局职业技能鉴定中心"),
+        ]
+        var n = 0
+        for (username, kind, name, employer) in people {
+            guard try await User.query(on: db).filter(\.$username == username).first() != nil else { continue }
+            let m = try await RegistryStore.appoint(.init(username: username, kind: kind, fullName: "\(name)（示例）", employer: employer,
+                                                          appointedOn: today.adding(days: -365).description), actor: actor, on: db, time: time)
+            if kind == .examiner {
+                try await RegistryStore.addQualification(memberID: m.requireID(), occupationCode: "6-31-01-03", maxLevel: 3,
+                                                         certificateNumber: "KP-DG-2025-\(String(format: "%03d", n + 1))（示例）",
+                                                         validFrom: today.adding(days: -365).description,
+                                                         validTo: today.adding(days: 3 * 365).description, actor: actor, on: db, time: time)
+                try await RegistryStore.addTraining(memberID: m.requireID(), course: "考评员职业道德与考评技术（示例）",
+                                                    heldOn: today.adding(days: -300).description, hours: 16, result: "合格",
+                                                    actor: actor, on: db, time: time)
+            }
+            n += 1
+        }
+        if let site = body.sites.first?.code, try await ExamRoom.query(on: db).count() == 0 {
+            try await RoomStore.create(siteCode: site, name: "第1考场（示例）", rows: 5, columns: 6, capacity: nil, actor: actor, on: db, time: time)
+            try await RoomStore.create(siteCode: site, name: "第2考场（示例）", rows: 5, columns: 6, capacity: nil, actor: actor, on: db, time: time)
+            try await RoomStore.create(siteCode: site, name: "实操工位A（示例）", rows: 2, columns: 5, capacity: nil, actor: actor, on: db, time: time)
+        }
+        return n
     }
 
     /// Sample items (labelled 示例) for every cell of the 电工 四级 theory blueprint, twice the count one paper needs.

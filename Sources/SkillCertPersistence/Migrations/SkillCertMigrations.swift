@@ -20,6 +20,7 @@ public enum SkillCertMigrations {
             CreateCandidates(),
             CreateApplications(),
             UpdateRegistrationAddMaterials(),
+            CreateExamAffairs(),
         ]
     }
 }

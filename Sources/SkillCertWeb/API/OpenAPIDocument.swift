@@ -206,6 +206,8 @@ enum OpenAPIDocument {
             "RegistrationImportReport": object(["batchId": ["type": "string", "format": "uuid"], "imported": integer,
                                                 "newCandidates": integer, "rows": integer],
                                                required: ["batchId", "imported", "newCandidates", "rows"]),
+            "SessionCandidates": array(object(["ticketNumber": string, "name": string, "idNumber": string, "room": string, "seat": integer],
+                                              required: ["ticketNumber", "name", "idNumber", "room", "seat"])),
             "AuditVerification": object(["ok": ["type": "boolean"], "checked": integer, "brokenAt": integer,
                                          "problem": string], required: ["ok", "checked"]),
         ]

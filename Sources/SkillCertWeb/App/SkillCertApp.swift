@@ -61,6 +61,8 @@ public enum SkillCertApp {
         ApplicationsController.register(app)
         RelationsController.register(app)
         RegistrationsController.register(app)
+        RegistryController.register(app)
+        SessionsController.register(app)
         SystemController.register(app)
     }
 

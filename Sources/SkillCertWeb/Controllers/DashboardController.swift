@@ -72,6 +72,23 @@ enum DashboardController {
                 <a href="/plans">\(req.tr("查看计划", "Plans"))</a></div>
                 """)
         }
+        if !user.roles.isDisjoint(with: RegistryController.readers) {
+            // Appointments and examiner qualifications that end within 60 days.
+            let expiring = try await RegistryStore.expiring(within: 60, today: today, on: req.db)
+            let list = expiring.prefix(8).map { "<li>\(esc($0.name)) · \(esc($0.what)) · \(req.tr("至", "until")) \(esc($0.on))</li>" }.joined()
+            cards.append("""
+                <div class="card" id="card-registry"><div class="muted">\(req.tr("60 天内到期", "Expiring within 60 days"))</div><div class="num">\(expiring.count)</div>
+                \(list.isEmpty ? "<div>\(req.tr("无到期的聘期或考评资格", "nothing expires soon"))</div>" : "<ul>\(list)</ul>")
+                <a href="/registry">\(req.tr("考评员与督导员名册", "Registry"))</a></div>
+                """)
+        }
+        if !user.roles.isDisjoint(with: SessionsController.affairs) {
+            let upcoming = try await ExamSession.query(on: req.db).filter(\.$heldOn >= today.description).count()
+            cards.append("""
+                <div class="card" id="card-sessions"><div class="muted">\(req.tr("待举行场次", "Upcoming sessions"))</div><div class="num">\(upcoming)</div>
+                <a href="/sessions">\(req.tr("场次与考场", "Sessions"))</a></div>
+                """)
+        }
         if !user.roles.isDisjoint(with: Roles.auditReaders) {
             let head = try await AuditQueries.head(on: req.db)
             cards.append("""

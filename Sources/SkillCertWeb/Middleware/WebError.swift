@@ -1,4 +1,5 @@
 import SkillCertCore
+import SkillCertDocuments
 import Vapor
 
 /// An error the web layer raises itself, with a status, a stable code and messages in both languages.
@@ -80,6 +81,10 @@ struct ErrorMapper: AsyncMiddleware {
             }
         case let e as DecodingError:
             return Mapped(status: .badRequest, errors: [decodingError(e)])
+        case PDFError.invalidTicket(let number, let reason):
+            return Mapped(status: .unprocessableEntity, errors: [FieldError(
+                code: "ticket_unprintable", field: "", zh: "准考证 \(number) 无法生成：考生照片无法读取，请让考生重新上传照片（\(reason)）",
+                en: "ticket \(number) cannot be drawn: \(reason)")])
         case let e as any AbortError:
             let (code, zh) = abortText(e.status)
             // Vapor's own reasons (body too large, bad URL encoding) are safe to show in English.

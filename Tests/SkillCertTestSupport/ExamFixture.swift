@@ -1,0 +1,99 @@
+import FluentKit
+import Foundation
+import SkillCertCore
+import SkillCertPersistence
+
+/// A published 电工 plan with approved candidates, examiners and a supervisor in the registry, and rooms.
+public struct ExamFixture {
+    public let planID: UUID
+    public let staff: SignedInUser
+    public let examiners: [SignedInUser]
+    public let supervisor: SignedInUser
+    public let rooms: [ExamRoom]
+    public let candidates: [UUID]
+
+    public static let sealer = ContentSealer(base64: TestApp.contentKey)!
+
+    /// A published 电工 plan offering 四级 and 三级, open today (2026-11-27), taking 100 candidates.
+    public static func publishedPlan(_ t: TestApp) async throws -> UUID {
+        let coord = try await t.createUser("coord", roles: [.coordination])
+        let leader = try await t.createUser("leader", roles: [.leadership])
+        let standard = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: t.db)
+        let p = CertificationPlan(title: "2026 年第四批电工认定", standardID: try standard.requireID().uuidString, occupationName: "电工",
+                                  levels: [4, 3], workType: nil, registrationOpens: LocalDate(iso: "2026-11-20")!,
+                                  registrationCloses: LocalDate(iso: "2026-12-20")!,
+                                  examDates: [.init(part: .theory, date: LocalDate(iso: "2027-01-10")!)], venues: ["南京"],
+                                  feeYuan: 150, capacity: 100, materials: [], notes: "")
+        let row = try await PlanStore.create(p, actor: coord.actor, on: t.db, time: t.time)
+        let id = try row.requireID()
+        try await PlanStore.act(.submit, id: id, reason: nil, actor: coord.actor, on: t.db, time: t.time)
+        try await PlanStore.act(.approve, id: id, reason: nil, actor: leader.actor, on: t.db, time: t.time)
+        try await PlanStore.act(.publish, id: id, reason: nil, actor: coord.actor, on: t.db, time: t.time)
+        return id
+    }
+
+    /// `employers` gives one approved 四级 candidate per entry.
+    public static func make(_ t: TestApp, employers: [String], roomSeats: [Int] = [30, 30]) async throws -> ExamFixture {
+        let planID = try await publishedPlan(t)
+        let staff = try await t.createUser("exams", roles: [.examAffairs])
+        try await BodyStore.save(DemoData.body, reason: "测试", on: t.db, actor: .system("test"), time: t.time)
+        var examiners: [SignedInUser] = []
+        for i in 1...6 {
+            let u = try await t.createUser("examiner\(i)", roles: [.examiner])
+            let m = try await RegistryStore.appoint(.init(username: u.username, kind: .examiner, fullName: "考评员\(i)", employer: "考评单位\(i)",
+                                                          appointedOn: "2026-01-01"), actor: staff.actor, on: t.db, time: t.time)
+            try await RegistryStore.addQualification(memberID: m.requireID(), occupationCode: "6-31-01-03", maxLevel: 3, certificateNumber: "KP-\(i)",
+                                                     validFrom: "2026-01-01", validTo: "2028-12-31", actor: staff.actor, on: t.db, time: t.time)
+            examiners.append(u)
+        }
+        let supervisor = try await t.createUser("supervisor", roles: [.supervisor])
+        try await RegistryStore.appoint(.init(username: "supervisor", kind: .externalSupervisor, fullName: "督导员", employer: "人社局",
+                                              appointedOn: "2026-01-01"), actor: staff.actor, on: t.db, time: t.time)
+        var rooms: [ExamRoom] = []
+        for (i, seats) in roomSeats.enumerated() {
+            rooms.append(try await RoomStore.create(siteCode: "320102", name: "第\(i + 1)考场", rows: 10, columns: 10, capacity: seats,
+                                                    actor: staff.actor, on: t.db, time: t.time))
+        }
+        var candidates: [UUID] = []
+        for (i, employer) in employers.enumerated() {
+            candidates.append(try await approvedCandidate(t, planID: planID, index: i, employer: employer))
+        }
+        return ExamFixture(planID: planID, staff: staff, examiners: examiners, supervisor: supervisor, rooms: rooms, candidates: candidates)
+    }
+
+    /// A candidate with a profile and an approved 四级 application, written directly.
+    public static func approvedCandidate(_ t: TestApp, planID: UUID, index i: Int, employer: String) async throws -> UUID {
+        let user = try await t.createUser("cand\(i)", roles: [.candidate])
+        let number = ResidentID.completing("32010219900101" + String(format: "%03d", i))!
+        let p = CandidateProfile()
+        p.userID = user.id
+        p.fullName = "考生\(i)"
+        p.idType = "resident-id"
+        p.idNumberCipher = try sealer.seal(Data(number.utf8), context: "candidate-id:\(user.id.uuidString)")
+        p.idNumberHash = sealer.keyedHash(number, purpose: "id-number")
+        p.idNumberMasked = ResidentID.mask(number)
+        p.employer = employer
+        p.updatedAt = t.time.now()
+        try await p.create(on: t.db)
+        let a = StoredApplication()
+        a.planID = planID
+        a.candidateID = user.id
+        a.level = 4
+        a.status = StoredApplication.Status.approved.rawValue
+        a.profile = "{}"
+        a.engineEligible = true
+        a.engineExplanation = ""
+        a.overridden = false
+        a.employer = employer
+        a.paymentStatus = "paid"
+        a.createdAt = t.time.now()
+        a.updatedAt = t.time.now()
+        try await a.create(on: t.db)
+        return user.id
+    }
+
+    public func session(_ t: TestApp, mode: ExamSession.Mode = .paper, start: String = "09:00", rooms: [ExamRoom]? = nil) async throws -> ExamSession {
+        try await SessionStore.create(.init(planID: planID, level: 4, mode: mode, date: "2027-01-10", start: start, minutes: nil, siteCode: "320102",
+                                            roomIDs: (rooms ?? self.rooms).map { $0.id! }), actor: staff.actor, on: t.db, time: t.time)
+    }
+}
