@@ -155,6 +155,7 @@ struct RegistrationImportTests {
         #expect(RegistrationImport.date("42552")?.description == "2016-07-01")
         #expect(RegistrationImport.date("42552.5")?.description == "2016-07-01")
         #expect(RegistrationImport.date("2016-02-30") == nil)
+        #expect(RegistrationImport.date("16-07-01") == nil && RegistrationImport.date("2016-07-01x") == nil && RegistrationImport.date("2016--1") == nil)
         #expect(RegistrationImport.date("7") == nil)
         #expect(RegistrationImport.level("三级/高级工") == 3 && RegistrationImport.level("高级工") == 3 && RegistrationImport.level("5") == 5)
     }
@@ -178,5 +179,21 @@ struct RegistrationImportTests {
             t.time.advance(by: 40 * 86_400)
             await #expect(throws: DomainError.self) { _ = try await Self.run(t, planID: planID, [Self.row(3)]) }
         }
+    }
+
+    @Test("the profile JSON written by the import reads back as the same profile, quotes and control characters included")
+    func profileJSON() throws {
+        var p = RawApplicantProfile()
+        p.asOf = "2026-11-27"
+        p.intendsToWork = true
+        p.work = [.init(relation: "same", from: "2016-07-01", to: nil)]
+        p.certificates = [.init(kind: "qualification", relation: "same", level: 4, issuedOn: "2020-06-30", number: "11\"3\\2\n0\u{1}")]
+        p.education = [.init(type: "junior-college", majorRelation: "related", status: "final-year", assessed: false, graduatedOn: nil)]
+        p.titles = []
+        let back = try JSONDecoder().decode(RawApplicantProfile.self, from: Data(p.json.utf8))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(String(decoding: try encoder.encode(back), as: UTF8.self) == String(decoding: try encoder.encode(p), as: UTF8.self))
+        #expect(back.certificates?.first?.number == "11\"3\\2\n0\u{1}")
     }
 }

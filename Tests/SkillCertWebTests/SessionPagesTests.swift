@@ -23,6 +23,14 @@ struct SessionPagesTests {
         return scan.output.split(whereSeparator: \.isNewline).map(String.init)
     }
 
+    static func pdfText(_ pdf: Data) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("record-\(UUID().uuidString).pdf")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try pdf.write(to: url)
+        let pdftotext = try #require(Repository.tool("pdftotext"), "pdftotext (poppler-utils) is needed")
+        return try Repository.run(pdftotext, [url.path, "-"]).output
+    }
+
     @Test("exam affairs seats candidates and prints tickets whose QR code reads back as the ticket number; the candidate downloads theirs")
     func ticketsWithQR() async throws {
         try await TestApp.with { t in
@@ -56,6 +64,22 @@ struct SessionPagesTests {
             #expect(checked.status == .ok && checked.text.contains("已签到") && checked.text.contains("考生0"))
             let sheet = try await clerk.get("/sessions/\(s.id!.uuidString)/sign-in.pdf")
             #expect(sheet.status == .ok && Data(buffer: sheet.body).starts(with: Data("%PDF".utf8)))
+
+            // An incident with its evidence, then the room record lists attendance and the incident.
+            let bad = try await clerk.postMultipart("/sessions/\(s.id!.uuidString)/records", fields: [("kind", "incident"), ("ticket", mine.number),
+                                                    ("text", "携带手机进入考场"), ("decision", "本科目成绩无效")],
+                                                    files: [("evidence", "手机.zip", "image/png", Data("PK\u{3}\u{4}".utf8))])
+            #expect(bad.status == .unprocessableEntity)
+            let recorded = try await clerk.postMultipart("/sessions/\(s.id!.uuidString)/records", fields: [("kind", "incident"), ("ticket", mine.number),
+                                                         ("text", "携带手机进入考场"), ("decision", "本科目成绩无效")],
+                                                         files: [("evidence", "手机.png", "image/png", Fixtures.png(width: 20, height: 20))])
+            #expect(recorded.status == .seeOther)
+            let incident = try #require(try await SkillCertPersistence.SessionRecord.query(on: t.db).first())
+            let evidence = try await clerk.get("/sessions/\(s.id!.uuidString)/records/\(incident.id!.uuidString)/evidence")
+            #expect(evidence.headers.first(name: .contentType) == "image/png")
+            let roomRecord = try await clerk.get("/sessions/\(s.id!.uuidString)/room-record.pdf")
+            let text = try Self.pdfText(Data(buffer: roomRecord.body))
+            #expect(text.contains("考场记录") && text.contains("携带手机进入考场") && text.contains("本科目成绩无效"))
         }
     }
 

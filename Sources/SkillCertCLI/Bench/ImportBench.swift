@@ -95,14 +95,16 @@ struct ImportBench: AsyncParsableCommand {
             let first17 = areas[i % areas.count] + String(format: "%04d%02d%02d", birth.year, birth.month, birth.day) + seq
             let id = ResidentID.completing(first17)!
             let workYear = 2005 + i % 15
-            var row = ["示例考生\(i)", "居民身份证", id, String(format: "139%08d", i), "示例企业\(i % 300)", i % 3 == 0 ? "三级" : "四级",
-                       "\(workYear)-07-01", "大专/专科", "相关", "\(workYear)-06-30", "", "", "", "", "", ""]
+            var values = ["姓名": "示例考生\(i)", "证件类型": "居民身份证", "证件号码": id, "手机号码": String(format: "139%08d", i),
+                          "工作单位": "示例企业\(i % 300)", "申报等级": i % 3 == 0 ? "三级" : "四级", "本职业工作开始日期": "\(workYear)-07-01",
+                          "学历": "大专/专科", "专业与本职业关系": "相关", "毕业日期": "\(workYear)-06-30"]
             if i % 3 == 0 {
-                row[10] = "四级"
-                row[11] = i % 6 == 0 ? "职业资格证书" : "技能等级证书"
-                row[12] = "\(workYear + 4)-12-31"
-                row[13] = i % 6 == 0 ? String(format: "11320000%08d", i) : ""
+                values["已有证书等级"] = "四级"
+                values["证书类型"] = i % 6 == 0 ? "职业资格证书" : "技能等级证书"
+                values["证书发证日期"] = "\(workYear + 4)-12-31"
+                if i % 6 == 0 { values["证书编号"] = String(format: "11320000%08d", i) }
             }
+            let row = RegistrationImport.columns.map { values[$0.header] ?? "" }
             return row
         }
     }

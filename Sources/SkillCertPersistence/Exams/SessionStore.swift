@@ -403,6 +403,7 @@ public enum SessionStore {
 
     /// An incident (违纪) with its decision, or a supervisor's inspection finding.
     public static func record(sessionID: UUID, kind: String, candidateTicket: String?, text: String, decision: String?,
+                              evidence: (fileName: String, data: Data)? = nil, files: (any FileStore)? = nil,
                               actor: AuditActor, on db: any Database, time: any TimeSource) async throws {
         var v = FieldValidator()
         let body = v.require(text, field: "text", label: kind == "incident" ? "违纪情况" : "督导意见", maxLength: 2000)
@@ -417,6 +418,14 @@ public enum SessionStore {
         }
         let decided = decision?.trimmingCharacters(in: .whitespacesAndNewlines)
         let who = candidateID
+        var evidenceKey: String?
+        if let evidence, !evidence.data.isEmpty, let files {
+            // Evidence (a photo of a note, a scan of a statement) follows the material rules: PDF, JPEG or PNG.
+            let maxBytes = try await SettingsStore.value(.materialMaxKB, on: db) * 1024
+            _ = try UploadRules.material(evidence.data, fileName: evidence.fileName, maxBytes: maxBytes, field: "evidence")
+            evidenceKey = try await files.put(evidence.data)
+        }
+        let storedEvidence = evidenceKey
         try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
             let r = SessionRecord()
             r.sessionID = sessionID
@@ -425,6 +434,7 @@ public enum SessionStore {
             r.text = body
             r.decision = decided?.isEmpty == false ? decided : nil
             r.decidedBy = r.decision == nil ? nil : actor.id
+            r.evidenceKey = storedEvidence
             r.recordedBy = actor.id ?? UUID()
             r.recordedAt = time.now()
             try await r.create(on: audit.db)

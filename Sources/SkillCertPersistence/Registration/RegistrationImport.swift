@@ -106,27 +106,53 @@ public enum RegistrationImport {
                 var state = State()
                 let clock = ContinuousClock()
                 var timings: [String: Duration] = [:]
-                for try await chunk in rows {
-                    var prepared: [Prepared] = []
-                    var mark = clock.now
-                    for row in chunk {
-                        if state.header == nil {
-                            state.header = try headerMap(row, errors: &state.errors)
-                            continue
-                        }
-                        state.rows += 1
-                        if let ok = context.prepare(row, header: state.header!, state: &state) { prepared.append(ok) }
-                    }
-                    timings["check", default: .zero] += clock.now - mark
-                    mark = clock.now
-                    try await checkAgainstDatabase(&prepared, planID: planID, state: &state, on: audit.db)
-                    timings["lookup", default: .zero] += clock.now - mark
-                    progress?(state.rows)
-                    guard state.errors.isEmpty else { continue }
-                    mark = clock.now
-                    try await insert(prepared, planID: planID, batchID: batchID, payment: payment, sealer: sealer, state: &state, on: audit.db, time: time)
-                    timings["write", default: .zero] += clock.now - mark
+                let sqlite = (audit.db as? any SQLDatabase)?.dialect.name == "sqlite"
+                // A large transaction spills SQLite's small default page cache to the WAL again and again.
+                if sqlite, let sql = audit.db as? any SQLDatabase { try await sql.raw("PRAGMA cache_size = -65536").run() }
+                // Chunk N is written while chunk N+1 is checked: the checking is CPU work, the writing is SQLite's.
+                var pending: Task<(imported: Int, created: Int), any Error>?
+                func settle() async throws {
+                    guard let write = pending else { return }
+                    pending = nil
+                    let mark = clock.now
+                    let done = try await write.value
+                    timings["write (waited)", default: .zero] += clock.now - mark
+                    state.imported += done.imported
+                    state.newCandidates += done.created
                 }
+                do {
+                    for try await chunk in rows {
+                        var prepared: [Prepared] = []
+                        var mark = clock.now
+                        for row in chunk {
+                            if state.header == nil {
+                                state.header = try headerMap(row, errors: &state.errors)
+                                continue
+                            }
+                            state.rows += 1
+                            if let ok = context.prepare(row, header: state.header!, state: &state) { prepared.append(ok) }
+                        }
+                        timings["check", default: .zero] += clock.now - mark
+                        try await settle()
+                        mark = clock.now
+                        try await checkAgainstDatabase(&prepared, planID: planID, state: &state, on: audit.db)
+                        timings["lookup", default: .zero] += clock.now - mark
+                        progress?(state.rows)
+                        guard state.errors.isEmpty else { continue }
+                        let rowsToWrite = prepared
+                        let database = audit.db
+                        pending = Task {
+                            try await insert(rowsToWrite, planID: planID, batchID: batchID, payment: payment, sealer: sealer, on: database, time: time)
+                        }
+                    }
+                    try await settle()
+                } catch {
+                    // Never leave a write running on the transaction's connection after it is rolled back.
+                    _ = try? await pending?.value
+                    if sqlite, let sql = audit.db as? any SQLDatabase { try? await sql.raw("PRAGMA cache_size = -2000").run() }
+                    throw error
+                }
+                if sqlite, let sql = audit.db as? any SQLDatabase { try await sql.raw("PRAGMA cache_size = -2000").run() }
                 if state.errors.isEmpty, p.capacity > 0 {
                     let active = try await StoredApplication.query(on: audit.db).filter(\.$planID == planID)
                         .filter(\.$status !~ [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]).count()
@@ -246,7 +272,7 @@ public enum RegistrationImport {
             var failed = false
             func value(_ key: Key) -> String {
                 guard let i = header[key] else { return "" }
-                return (row.cells[i] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                return (row.cells[i] ?? "").trimmed
             }
             func fail(_ key: Key, _ code: String, _ zh: String, _ en: String) {
                 failed = true
@@ -427,10 +453,9 @@ public enum RegistrationImport {
     }
 
     /// Writes a chunk: new candidates (accounts the candidate can claim later), then the applications.
-    static func insert(_ prepared: [Prepared], planID: UUID, batchID: UUID, payment: String, sealer: ContentSealer, state: inout State,
-                       on db: any Database, time: any TimeSource) async throws {
+    static func insert(_ prepared: [Prepared], planID: UUID, batchID: UUID, payment: String, sealer: ContentSealer,
+                       on db: any Database, time: any TimeSource) async throws -> (imported: Int, created: Int) {
         let now = time.now()
-        let encoder = JSONEncoder()
         var users: [User] = []
         var roles: [UserRoleAssignment] = []
         var profiles: [CandidateProfile] = []
@@ -438,7 +463,7 @@ public enum RegistrationImport {
         for row in prepared {
             let userID = row.existingUser ?? UUID()
             if row.existingUser == nil {
-                users.append(User(id: userID, username: "b" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(15).lowercased(), displayName: row.name,
+                users.append(User(id: userID, username: "b" + String(UUID().uuidString.filter { $0 != "-" }.prefix(15)).lowercased(), displayName: row.name,
                                   passwordHash: Accounts.unclaimedPasswordHash, createdAt: now))
                 roles.append(UserRoleAssignment(userID: userID, role: .candidate))
                 let p = CandidateProfile()
@@ -454,7 +479,7 @@ public enum RegistrationImport {
                 p.phoneHash = row.mobileHash
                 p.phoneMasked = ContactAddress(row.mobile)?.masked
                 p.employer = row.employer
-                p.background = String(decoding: try encoder.encode(row.background), as: UTF8.self)
+                p.background = row.background.json
                 p.updatedAt = now
                 profiles.append(p)
             }
@@ -466,7 +491,7 @@ public enum RegistrationImport {
             a.candidateID = userID
             a.level = row.level
             a.status = StoredApplication.Status.submitted.rawValue
-            a.profile = String(decoding: try encoder.encode(evaluated), as: UTF8.self)
+            a.profile = evaluated.json
             a.engineEligible = row.eligible
             a.engineExplanation = row.explanation
             a.overridden = false
@@ -502,8 +527,7 @@ public enum RegistrationImport {
             }
             try await applications.create(on: db)
         }
-        state.imported += applications.count
-        state.newCandidates += users.count
+        return (applications.count, users.count)
     }
 
     static func insertRows(_ sql: any SQLDatabase, _ table: String, _ rows: [[any Encodable & Sendable]], columns: [String]) async throws {
@@ -519,7 +543,7 @@ public enum RegistrationImport {
 
     /// `四级`, `四级/中级工`, `中级工`, `4`.
     public static func level(_ text: String) -> Int? {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmed
         if let n = Int(t), Level(n).isKnown { return n }
         for (n, names) in Level.catalogue {
             if t == names.short || t == names.long || names.long.split(separator: "/").contains(Substring(t)) { return n }
@@ -528,7 +552,7 @@ public enum RegistrationImport {
     }
 
     static func relation(_ text: String) -> String? {
-        switch text.trimmingCharacters(in: .whitespaces) {
+        switch text.trimmed {
         case "本专业", "相同", "same": "same"
         case "相关", "相关专业", "related": "related"
         case "其他", "其它", "other": "other"
@@ -538,13 +562,83 @@ public enum RegistrationImport {
 
     /// `2016-07-01`, `2016/7/1`, `2016.7.1`, `2016年7月1日`, or an Excel serial number (a date cell).
     public static func date(_ text: String) -> LocalDate? {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        if let serial = Double(t), !t.contains("-") {
+        let t = text.trimmed
+        if !t.contains("-"), let serial = Double(t) {
             return (20_000...80_000).contains(serial) ? LocalDate(excelSerial: serial) : nil
         }
-        let parts = t.replacingOccurrences(of: "年", with: "-").replacingOccurrences(of: "月", with: "-").replacingOccurrences(of: "日", with: "")
-            .split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." }).map(String.init)
-        guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
-        return LocalDate(iso: String(format: "%04d-%02d-%02d", y, m, d))
+        // Digits in three groups, separated by - / . or 年 月 (日 at the end): scanned, not searched and replaced.
+        var groups: [Int] = []
+        var current = 0
+        var digits = 0
+        var firstGroupDigits = 0
+        for scalar in t.unicodeScalars {
+            if scalar.value >= 48 && scalar.value <= 57 {
+                current = current * 10 + Int(scalar.value - 48)
+                digits += 1
+                guard digits <= 4 else { return nil }
+            } else if ["-", "/", ".", "年", "月", "日"].contains(scalar) {
+                guard digits > 0 else { return nil }
+                if groups.isEmpty { firstGroupDigits = digits }
+                groups.append(current)
+                current = 0
+                digits = 0
+            } else {
+                return nil
+            }
+        }
+        if digits > 0 {
+            if groups.isEmpty { firstGroupDigits = digits }
+            groups.append(current)
+        }
+        guard groups.count == 3, firstGroupDigits == 4 else { return nil }
+        let (y, m, d) = (groups[0], groups[1], groups[2])
+        return LocalDate(year: y, month: m, day: d)
+    }
+}
+
+extension String {
+    /// Without leading and trailing whitespace (spaces, tabs, line breaks, full-width spaces); a fast path for cells.
+    var trimmed: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return self }
+        return String(scalars[first...last])
+    }
+}
+
+extension RawApplicantProfile {
+    /// The applicant-profile JSON, written directly: JSONEncoder on Linux costs more than the rest of an import row.
+    var json: String {
+        func str(_ v: String?) -> String {
+            guard let v else { return "null" }
+            var out = "\""
+            for scalar in v.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                }
+            }
+            return out + "\""
+        }
+        func bool(_ v: Bool?) -> String { v.map { $0 ? "true" : "false" } ?? "null" }
+        func int(_ v: Int?) -> String { v.map(String.init) ?? "null" }
+        let work = (self.work ?? []).map { "{\"relation\":\(str($0.relation)),\"from\":\(str($0.from)),\"to\":\(str($0.to))}" }
+        let certificates = (self.certificates ?? []).map {
+            "{\"kind\":\(str($0.kind)),\"relation\":\(str($0.relation)),\"level\":\(int($0.level)),\"issuedOn\":\(str($0.issuedOn)),\"number\":\(str($0.number))}"
+        }
+        let education = (self.education ?? []).map {
+            "{\"type\":\(str($0.type)),\"majorRelation\":\(str($0.majorRelation)),\"status\":\(str($0.status)),\"assessed\":\(bool($0.assessed)),\"graduatedOn\":\(str($0.graduatedOn))}"
+        }
+        let titles = (self.titles ?? []).map { "{\"grade\":\(str($0.grade)),\"relation\":\(str($0.relation)),\"obtainedOn\":\(str($0.obtainedOn))}" }
+        return "{\"asOf\":\(str(asOf)),\"birthDate\":\(str(birthDate)),\"apprenticeshipCompleted\":\(bool(apprenticeshipCompleted)),"
+            + "\"intendsToWork\":\(bool(intendsToWork)),\"work\":[\(work.joined(separator: ","))],"
+            + "\"certificates\":[\(certificates.joined(separator: ","))],\"education\":[\(education.joined(separator: ","))],"
+            + "\"titles\":[\(titles.joined(separator: ","))]}"
     }
 }

@@ -25,7 +25,9 @@ enum SessionsController {
         r.endpoint(.POST, "sessions/:id/check-in", access: .anyOf(dayStaff), use: checkIn)
         r.endpoint(.GET, "sessions/:id/photo/:candidate", access: .anyOf(dayStaff), use: candidatePhoto)
         r.endpoint(.POST, "sessions/:id/attendance/close", access: .anyOf(affairs), use: closeAttendance)
-        r.endpoint(.POST, "sessions/:id/records", access: .anyOf(dayStaff), use: record)
+        r.endpoint(.POST, "sessions/:id/records", access: .anyOf(dayStaff), body: .collect(maxSize: "20mb"), use: record)
+        r.endpoint(.GET, "sessions/:id/records/:record/evidence", access: .anyOf(dayStaff), use: evidence)
+        r.endpoint(.GET, "sessions/:id/room-record.pdf", access: .anyOf(dayStaff), use: roomRecord)
         r.endpoint(.GET, "me/tickets", access: .anyOf([.candidate]), use: myTickets)
         r.endpoint(.GET, "me/tickets/:number", access: .anyOf([.candidate]), use: myTicketPDF)
         r.endpoint(.GET, "api/v1/sessions/:id/candidates", access: .anyOf(affairs),
@@ -166,7 +168,7 @@ enum SessionsController {
         let staff = try await StaffAssignment.query(on: req.db).filter(\.$sessionID == s.id!).all()
         let members = Dictionary(try await RegistryMember.query(on: req.db).all().map { ($0.userID, $0) }, uniquingKeysWith: { a, _ in a })
         let problems = try await SessionStore.staffingProblems(sessionID: s.id!, on: req.db)
-        let records = try await SessionRecord.query(on: req.db).filter(\.$sessionID == s.id!).sort(\.$recordedAt).all()
+        let records = try await SkillCertPersistence.SessionRecord.query(on: req.db).filter(\.$sessionID == s.id!).sort(\.$recordedAt).all()
         let isAffairs = !(try req.requireUser().roles.isDisjoint(with: affairs))
 
         let seatRows = seats.sorted { (roomNames[$0.roomID] ?? "", $0.seat) < (roomNames[$1.roomID] ?? "", $1.seat) }.map { seat in
@@ -194,7 +196,10 @@ enum SessionsController {
         let people = try await RegistryMember.query(on: req.db).filter(\.$status == RegistryMember.Status.active.rawValue).sort(\.$fullName).all()
         let roomOptions = rooms.map { ($0.id!.uuidString, $0.name) }
         let roleOptions = StaffRole.allCases.map { ($0.rawValue, $0.nameZH) }
-        let recordRows = records.map { "<li>\(H.time($0.recordedAt)) \($0.kind == "incident" ? req.tr("违纪", "Incident") : req.tr("督导检查", "Inspection"))：\(esc($0.text))\($0.decision.map { "（\(req.tr("处理", "decision"))：\(esc($0))）" } ?? "")</li>" }.joined()
+        let recordRows = records.map { r -> String in
+            let evidence = r.evidenceKey == nil ? "" : " <a href=\"/sessions/\(id)/records/\(r.id!.uuidString)/evidence\" target=\"_blank\">\(req.tr("证据", "evidence"))</a>"
+            return "<li>\(H.time(r.recordedAt)) \(r.kind == "incident" ? req.tr("违纪", "Incident") : req.tr("督导检查", "Inspection"))：\(esc(r.text))\(r.decision.map { "（\(req.tr("处理", "decision"))：\(esc($0))）" } ?? "")\(evidence)</li>"
+        }.joined()
         let affairsForms = isAffairs ? """
             <form method="post" action="/sessions/\(id)/seats" class="filters">\(H.csrf(req))
             \(H.field(req.tr("随机种子（留空自动生成）", "Seed (empty: random)"), name: "seed", type: "number", req: req))
@@ -233,12 +238,14 @@ enum SessionsController {
             \(isAffairs ? "<form method=\"post\" action=\"/sessions/\(id)/attendance/close\" data-confirm=\"\(req.tr("将未签到的考生记为缺考？", "Mark everyone not checked in as absent?"))\">\(H.csrf(req))<button type=\"submit\" class=\"secondary\">\(req.tr("结束签到，未到记缺考", "Close check-in"))</button></form>" : "")
             <h3>\(req.tr("违纪与督导记录", "Incidents and inspections"))</h3>
             <ul>\(recordRows.isEmpty ? "<li class=\"muted\">\(req.tr("无", "None"))</li>" : recordRows)</ul>
-            <form method="post" action="/sessions/\(id)/records">\(H.csrf(req))
+            <form method="post" action="/sessions/\(id)/records" enctype="multipart/form-data">\(H.csrf(req))
             \(H.select(req.tr("类型", "Kind"), name: "kind", options: [("incident", req.tr("违纪", "Incident")), ("inspection", req.tr("督导检查", "Inspection"))], selected: "inspection", req: req))
             \(H.field(req.tr("准考证号（违纪时填写）", "Ticket (for an incident)"), name: "ticket", req: req))
             \(H.field(req.tr("情况", "What happened / findings"), name: "text", req: req))
             \(H.field(req.tr("处理决定", "Decision"), name: "decision", req: req))
-            <div class="actions"><button type="submit">\(req.tr("记录", "Record"))</button></div></form>
+            <div class="field"><label for="f-evidence">\(req.tr("证据（可选：照片或扫描件，PDF/JPEG/PNG）", "Evidence (optional: PDF, JPEG or PNG)"))</label><input id="f-evidence" type="file" name="evidence" accept=".pdf,.jpg,.jpeg,.png"></div>
+            <div class="actions"><button type="submit" id="record">\(req.tr("记录", "Record"))</button></div></form>
+            <p><a class="button secondary" href="/sessions/\(id)/room-record.pdf">\(req.tr("考场记录（PDF）", "Room record (PDF)"))</a></p>
             """
         return Layout.page(req, title: req.tr("场次", "Session"), active: "/sessions", content)
     }
@@ -325,11 +332,55 @@ enum SessionsController {
 
     @Sendable static func record(req: Request) async throws -> Response {
         let s = try await session(req)
-        struct Form: Content { var kind: String?; var ticket: String?; var text: String?; var decision: String? }
+        struct Form: Content { var kind: String?; var ticket: String?; var text: String?; var decision: String?; var evidence: File? }
         let f = try req.content.decode(Form.self)
         try await SessionStore.record(sessionID: s.requireID(), kind: f.kind ?? "", candidateTicket: f.ticket, text: f.text ?? "", decision: f.decision,
+                                      evidence: f.evidence.map { ($0.filename, Data(buffer: $0.data)) }, files: req.application.fileStore,
                                       actor: try req.requireUser().actor, on: req.db, time: req.time)
         return req.redirect(to: "/sessions/\(s.id!.uuidString)?done=\(req.tr("已记录", "Recorded").urlQueryEncoded)")
+    }
+
+    /// An incident's evidence file.
+    @Sendable static func evidence(req: Request) async throws -> Response {
+        let s = try await session(req)
+        guard let rid = req.parameters.get("record").flatMap(UUID.init(uuidString:)),
+              let r = try await SkillCertPersistence.SessionRecord.find(rid, on: req.db), r.sessionID == s.id, let key = r.evidenceKey,
+              let data = try await req.application.fileStore.get(key), let kind = ContentKind.sniff(data) else {
+            throw DomainError.notFound(what: "evidence")
+        }
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.replaceOrAdd(name: .contentType, value: kind.mediaType)
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        return response
+    }
+
+    /// The room record (考场记录): for each room, the staff, attendance, absences, incidents and inspections, to sign.
+    @Sendable static func roomRecord(req: Request) async throws -> Response {
+        let s = try await session(req)
+        let plan = try await PlanStore.find(s.planID, on: req.db)
+        let rooms = try await SessionStore.rooms(of: s, on: req.db)
+        let seats = try await SeatAssignment.query(on: req.db).filter(\.$sessionID == s.requireID()).sort(\.$seat).all()
+        let staff = try await StaffAssignment.query(on: req.db).filter(\.$sessionID == s.requireID()).all()
+        let members = Dictionary(try await RegistryMember.query(on: req.db).all().map { ($0.userID, $0.fullName) }, uniquingKeysWith: { a, _ in a })
+        let profiles = Dictionary(try await CandidateProfile.query(on: req.db).filter(\.$userID ~~ seats.map(\.candidateID)).all().map { ($0.userID, $0.fullName) },
+                                  uniquingKeysWith: { a, _ in a })
+        let records = try await SkillCertPersistence.SessionRecord.query(on: req.db).filter(\.$sessionID == s.requireID()).sort(\.$recordedAt).all()
+        let supervisors = staff.filter { $0.roleValue == .supervisor }.compactMap { members[$0.userID] }
+        let record = RoomRecord(title: "\(plan.title) · \(Level(s.level).fullName) · \(s.modeValue.part.nameZH)（\(s.modeValue.nameZH)）",
+                                when: "\(s.heldOn) \(s.slot.timeText)", supervisors: supervisors,
+                                rooms: rooms.map { room in
+                                    let here = seats.filter { $0.roomID == room.id }
+                                    return RoomRecord.Room(
+                                        name: room.name,
+                                        staff: staff.filter { $0.roomID == room.id }.map { "\(members[$0.userID] ?? "")（\($0.roleValue.nameZH)）" },
+                                        expected: here.count, present: here.filter { $0.attendance == "present" }.count,
+                                        absent: here.filter { $0.attendance == "absent" }.map { "\($0.seat) 号 \(profiles[$0.candidateID] ?? "")" })
+                                },
+                                events: records.map { r in
+                                    "\(r.kind == "incident" ? "违纪" : "督导检查")：\(r.text)\(r.candidateID.flatMap { profiles[$0] }.map { "（考生：\($0)）" } ?? "")\(r.decision.map { "；处理：\($0)" } ?? "")"
+                                })
+        return pdfResponse(try RoomRecord.render(record), filename: "room-record-\(s.heldOn).pdf")
     }
 
     // MARK: Tickets
