@@ -191,24 +191,8 @@ struct TableReaderTests {
         #expect(try Self.read(Data("name,id\nZhang,1\n".utf8)).0.encoding == "UTF-8")
     }
 
-    /// `text` in GB18030, through iconv.
-    static func gbk(_ text: String) throws -> Data {
-        let cd = try #require(iconv_open("GB18030", "UTF-8"))
-        defer { iconv_close(cd) }
-        var input = Array(text.utf8).map { CChar(bitPattern: $0) }
-        var output = [CChar](repeating: 0, count: input.count * 2 + 8)
-        let written = input.withUnsafeMutableBufferPointer { inBuf in
-            output.withUnsafeMutableBufferPointer { outBuf in
-                var inPtr = inBuf.baseAddress
-                var inLeft = inBuf.count
-                var outPtr = outBuf.baseAddress
-                var outLeft = outBuf.count
-                _ = iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft)
-                return outBuf.count - outLeft
-            }
-        }
-        return Data(output.prefix(written).map { UInt8(bitPattern: $0) })
-    }
+    /// `text` in GB18030.
+    static func gbk(_ text: String) throws -> Data { try #require(GB18030.encode(text)) }
 
     @Test("GBK CSV is detected and decoded, at every buffer size and when the first Chinese comes after 64 KB")
     func gbk() throws {

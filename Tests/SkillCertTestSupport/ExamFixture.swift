@@ -97,3 +97,32 @@ public struct ExamFixture {
                                             roomIDs: (rooms ?? self.rooms).map { $0.id! }), actor: staff.actor, on: t.db, time: t.time)
     }
 }
+
+extension TestApp {
+    /// Publishes a 电工 plan through the pages, as coordination drafts it and leadership approves it (users `coord`,
+    /// `leader` and `exams` are created); registration is open on 2026-11-27.
+    public func publishPlanThroughPages(level: Int, fee: Int, materials: String = "") async throws -> StoredPlan {
+        try await createUser("coord", roles: [.coordination])
+        try await createUser("leader", roles: [.leadership])
+        try await createUser("exams", roles: [.examAffairs])
+        let standardID = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: db).requireID()
+        let coord = try client()
+        try await coord.signIn("coord")
+        _ = try await coord.postForm("/plans", [("title", "2026 年第四批电工认定"), ("standardID", standardID.uuidString),
+                                                ("levels[]", String(level)), ("registrationOpens", "2026-11-20"), ("registrationCloses", "2026-12-20"),
+                                                ("theoryDate", "2027-01-10"), ("venues", "南京玄武认定站点"), ("feeYuan", String(fee)),
+                                                ("capacity", "50"), ("materials", materials)])
+        guard let plan = try await StoredPlan.query(on: db).first(), let planID = plan.id?.uuidString else {
+            throw DomainError.notFound(what: "plan")
+        }
+        _ = try await coord.postForm("/plans/\(planID)/action", [("action", "submit")])
+        let leader = try client()
+        try await leader.signIn("leader")
+        _ = try await leader.postForm("/plans/\(planID)/action", [("action", "approve")])
+        _ = try await coord.postForm("/plans/\(planID)/action", [("action", "publish")])
+        guard let published = try await StoredPlan.find(plan.id, on: db), published.statusValue == .published else {
+            throw DomainError.conflict(code: "not_published", zh: "计划未能发布", en: "the plan was not published")
+        }
+        return published
+    }
+}

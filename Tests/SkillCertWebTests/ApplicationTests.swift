@@ -14,23 +14,7 @@ struct RegistrationFixture {
     let exams: TestClient
 
     static func make(_ t: TestApp, fee: Int = 200) async throws -> RegistrationFixture {
-        try await t.createUser("coord", roles: [.coordination])
-        try await t.createUser("leader", roles: [.leadership])
-        try await t.createUser("exams", roles: [.examAffairs])
-        let standardID = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: t.db).requireID()
-        let coord = try t.client()
-        try await coord.signIn("coord")
-        _ = try await coord.postForm("/plans", [("title", "2026 年第四批电工认定"), ("standardID", standardID.uuidString),
-                                                ("levels[]", "3"), ("registrationOpens", "2026-11-20"), ("registrationCloses", "2026-12-20"),
-                                                ("theoryDate", "2027-01-10"), ("venues", "南京玄武认定站点"), ("feeYuan", String(fee)),
-                                                ("capacity", "50"), ("materials", "身份证正反面\n工作年限证明")])
-        let plan = try #require(try await StoredPlan.query(on: t.db).first())
-        let planID = try plan.requireID().uuidString
-        _ = try await coord.postForm("/plans/\(planID)/action", [("action", "submit")])
-        let leader = try t.client()
-        try await leader.signIn("leader")
-        _ = try await leader.postForm("/plans/\(planID)/action", [("action", "approve")])
-        _ = try await coord.postForm("/plans/\(planID)/action", [("action", "publish")])
+        let plan = try await t.publishPlanThroughPages(level: 3, fee: fee, materials: "身份证正反面\n工作年限证明")
 
         // A candidate with four years after a 四级 certificate (三级 needs five): the engine will say not eligible.
         let cand = try t.client()
@@ -48,7 +32,7 @@ struct RegistrationFixture {
         #expect(photo.status == .seeOther)
         let exams = try t.client()
         try await exams.signIn("exams")
-        return RegistrationFixture(plan: try #require(try await StoredPlan.find(plan.id, on: t.db)), candidate: cand, exams: exams)
+        return RegistrationFixture(plan: plan, candidate: cand, exams: exams)
     }
 
     func apply(_ files: [(name: String, filename: String, contentType: String, data: Data)]) async throws -> TestResponse {

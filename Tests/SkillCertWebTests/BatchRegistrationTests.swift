@@ -65,23 +65,7 @@ enum RegistrationFiles {
         return "<row r=\"\(n)\">\(cells)</row>"
     }
 
-    static func gbk(_ text: String) throws -> Data {
-        let cd = iconv_open("GB18030", "UTF-8")
-        defer { iconv_close(cd) }
-        var input = Array(text.utf8).map { CChar(bitPattern: $0) }
-        var output = [CChar](repeating: 0, count: input.count * 2 + 8)
-        let written = input.withUnsafeMutableBufferPointer { inBuf in
-            output.withUnsafeMutableBufferPointer { outBuf in
-                var inPtr = inBuf.baseAddress
-                var inLeft = inBuf.count
-                var outPtr = outBuf.baseAddress
-                var outLeft = outBuf.count
-                _ = iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft)
-                return outBuf.count - outLeft
-            }
-        }
-        return Data(output.prefix(written).map { UInt8(bitPattern: $0) })
-    }
+    static func gbk(_ text: String) throws -> Data { try #require(GB18030.encode(text)) }
 }
 
 @Suite("Batch registration over HTTP")
@@ -92,21 +76,7 @@ struct BatchRegistrationTests {
     }
 
     static func setup(_ t: TestApp) async throws -> Setup {
-        try await t.createUser("coord", roles: [.coordination])
-        try await t.createUser("leader", roles: [.leadership])
-        try await t.createUser("exams", roles: [.examAffairs])
-        let standardID = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: t.db).requireID()
-        let coord = try t.client()
-        try await coord.signIn("coord")
-        _ = try await coord.postForm("/plans", [("title", "2026 年第四批电工认定"), ("standardID", standardID.uuidString),
-                                                ("levels[]", "4"), ("registrationOpens", "2026-11-20"), ("registrationCloses", "2026-12-20"),
-                                                ("theoryDate", "2027-01-10"), ("venues", "南京"), ("feeYuan", "0"), ("capacity", "50")])
-        let planID = try #require(try await StoredPlan.query(on: t.db).first()?.id).uuidString
-        _ = try await coord.postForm("/plans/\(planID)/action", [("action", "submit")])
-        let leader = try t.client()
-        try await leader.signIn("leader")
-        _ = try await leader.postForm("/plans/\(planID)/action", [("action", "approve")])
-        _ = try await coord.postForm("/plans/\(planID)/action", [("action", "publish")])
+        let planID = try await t.publishPlanThroughPages(level: 4, fee: 0).requireID().uuidString
         let exams = try t.client()
         try await exams.apiSignIn("exams")
         return Setup(planID: planID, exams: exams)

@@ -323,3 +323,26 @@ final class GB18030Decoder {
         }
     }
 }
+
+/// Text in GB18030 (GBK's superset), as Excel on a Chinese Windows saves CSV: for exports people open there, and
+/// for tests of the reader.
+public enum GB18030 {
+    /// The bytes of `text`, or nil when iconv is not available.
+    public static func encode(_ text: String) -> Data? {
+        guard let cd = iconv_open("GB18030", "UTF-8"), Int(bitPattern: cd) != -1 else { return nil }
+        defer { iconv_close(cd) }
+        var input = Array(text.utf8).map { CChar(bitPattern: $0) }
+        var output = [CChar](repeating: 0, count: input.count * 2 + 8)
+        let written = input.withUnsafeMutableBufferPointer { inBuf -> Int? in
+            output.withUnsafeMutableBufferPointer { outBuf -> Int? in
+                var inPtr = inBuf.baseAddress
+                var inLeft = inBuf.count
+                var outPtr = outBuf.baseAddress
+                var outLeft = outBuf.count
+                guard iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft) != -1, inLeft == 0 else { return nil }
+                return outBuf.count - outLeft
+            }
+        }
+        return written.map { Data(output.prefix($0).map { UInt8(bitPattern: $0) }) }
+    }
+}
