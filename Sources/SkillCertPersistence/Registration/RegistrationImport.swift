@@ -124,13 +124,30 @@ public enum RegistrationImport {
                     for try await chunk in rows {
                         var prepared: [Prepared] = []
                         var mark = clock.now
+                        var dataRows: [TableRow] = []
                         for row in chunk {
                             if state.header == nil {
                                 state.header = try headerMap(row, errors: &state.errors)
                                 continue
                             }
-                            state.rows += 1
-                            if let ok = context.prepare(row, header: state.header!, state: &state) { prepared.append(ok) }
+                            dataRows.append(row)
+                        }
+                        state.rows += dataRows.count
+                        // Rows are checked on every core, then deduplicated in file order.
+                        let header = state.header ?? [:]
+                        let checked = await withTaskGroup(of: [Checked].self) { group in
+                            let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+                            let size = (dataRows.count + parts - 1) / max(parts, 1)
+                            for start in stride(from: 0, to: dataRows.count, by: max(size, 1)) {
+                                let part = Array(dataRows[start..<min(start + size, dataRows.count)])
+                                group.addTask { part.map { context.check($0, header: header) } }
+                            }
+                            var all: [Checked] = []
+                            for await result in group { all += result }
+                            return all.sorted { $0.number < $1.number }
+                        }
+                        for c in checked {
+                            if let ok = deduplicate(c, state: &state) { prepared.append(ok) }
                         }
                         timings["check", default: .zero] += clock.now - mark
                         try await settle()
@@ -268,7 +285,9 @@ public enum RegistrationImport {
         let idHash: @Sendable (String) -> String
         let contactHash: @Sendable (String) -> String
 
-        func prepare(_ row: TableRow, header: [Key: Int], state: inout State) -> Prepared? {
+        /// Everything about one row that needs no other row: run on several rows at once.
+        func check(_ row: TableRow, header: [Key: Int]) -> Checked {
+            var errors: [RowError] = []
             var failed = false
             func value(_ key: Key) -> String {
                 guard let i = header[key] else { return "" }
@@ -277,8 +296,8 @@ public enum RegistrationImport {
             func fail(_ key: Key, _ code: String, _ zh: String, _ en: String) {
                 failed = true
                 let header = columns.first { $0.key == key }!.header
-                state.add(RowError(row: row.number, column: header, code: code, zh: "第 \(row.number) 行“\(header)”：\(zh)",
-                                   en: "row \(row.number), \(header): \(en)"))
+                errors.append(RowError(row: row.number, column: header, code: code, zh: "第 \(row.number) 行“\(header)”：\(zh)",
+                                       en: "row \(row.number), \(header): \(en)"))
             }
             for column in columns where column.required && value(column.key).isEmpty {
                 fail(column.key, "required", "不能为空", "required")
@@ -310,23 +329,11 @@ public enum RegistrationImport {
                 }
             }
             let idHash = self.idHash(number)
-            if !number.isEmpty {
-                if let first = state.seenIDs[idHash] {
-                    fail(.idNumber, "duplicate_in_file", "与第 \(first) 行的证件号码重复", "same document number as row \(first)")
-                } else {
-                    state.seenIDs[idHash] = row.number
-                }
-            }
             let mobile = value(.mobile).filter { $0 != " " && $0 != "-" }
             var mobileHash = ""
             if !mobile.isEmpty {
                 if case .mobile = ContactAddress(mobile) {
                     mobileHash = contactHash(mobile)
-                    if let first = state.seenMobiles[mobileHash], first.id != idHash {
-                        fail(.mobile, "duplicate_in_file", "与第 \(first.row) 行的手机号码重复", "same mobile number as row \(first.row)")
-                    } else if state.seenMobiles[mobileHash] == nil {
-                        state.seenMobiles[mobileHash] = (row.number, idHash)
-                    }
                 } else {
                     fail(.mobile, "invalid_format", "应为 11 位手机号码", "an 11-digit mobile number")
                 }
@@ -408,20 +415,53 @@ public enum RegistrationImport {
                 let obtained = date(.titleObtainedOn, requiredWith: .titleGrade)
                 if let grade { background.titles = [.init(grade: grade.rawValue, relation: "same", obtainedOn: obtained)] }
             }
-            guard !failed, let idType, let level else { return nil }
+            let hashes = (id: number.isEmpty ? nil : idHash, mobile: mobileHash.isEmpty ? nil : mobileHash)
+            guard !failed, let idType, let level else { return Checked(number: row.number, prepared: nil, errors: errors, hashes: hashes) }
             var evaluated = background
             evaluated.asOf = today.description
             evaluated.birthDate = birth
             guard let parsed = try? evaluated.parse(today: today),
                   let decision = EligibilityEngine.evaluate(parsed, standard: standard, level: Level(level)) else {
                 fail(.level, "not_evaluable", "无法按申报条件判定，请检查日期", "cannot be evaluated; check the dates")
-                return nil
+                return Checked(number: row.number, prepared: nil, errors: errors, hashes: hashes)
             }
-            return Prepared(row: row.number, name: name, idType: idType, idNumber: number, idHash: idHash,
+            let prepared = Prepared(row: row.number, name: name, idType: idType, idNumber: number, idHash: idHash,
                             idMasked: ["resident-id", "residence-permit"].contains(idType) ? ResidentID.mask(number) : CandidateAccounts.maskDocument(number),
                             birthDate: birth, sex: sex, mobile: mobile, mobileHash: mobileHash, employer: employer, level: level,
                             background: background, eligible: decision.eligible, explanation: decision.explanationZH, existingUser: nil)
+            return Checked(number: row.number, prepared: prepared, errors: errors, hashes: hashes)
         }
+    }
+
+    /// One row checked on its own: the prepared row or its problems, and the hashes the file-wide duplicate check needs.
+    struct Checked {
+        var number: Int
+        var prepared: Prepared?
+        var errors: [RowError]
+        var hashes: (id: String?, mobile: String?)
+    }
+
+    /// The checks that need the rows before: the same ID number or mobile number earlier in the file.
+    static func deduplicate(_ c: Checked, state: inout State) -> Prepared? {
+        var prepared = c.prepared
+        for e in c.errors { state.add(e) }
+        func duplicate(_ column: String, _ first: Int) {
+            prepared = nil
+            let what = column == "证件号码" ? "证件号码" : "手机号码"
+            state.add(RowError(row: c.number, column: column, code: "duplicate_in_file", zh: "第 \(c.number) 行“\(column)”：与第 \(first) 行的\(what)重复",
+                               en: "row \(c.number), \(column): same \(column == "证件号码" ? "document" : "mobile") number as row \(first)"))
+        }
+        if let id = c.hashes.id {
+            if let first = state.seenIDs[id] { duplicate("证件号码", first) } else { state.seenIDs[id] = c.number }
+        }
+        if let mobile = c.hashes.mobile {
+            if let first = state.seenMobiles[mobile], first.id != (c.hashes.id ?? "") {
+                duplicate("手机号码", first.row)
+            } else if state.seenMobiles[mobile] == nil {
+                state.seenMobiles[mobile] = (c.number, c.hashes.id ?? "")
+            }
+        }
+        return prepared
     }
 
     /// Finds rows whose person already applied to the plan, and rows whose mobile number belongs to someone else.
