@@ -95,8 +95,8 @@ struct SessionPagesTests {
             let refused = try await clerk.postForm("/sessions/\(s.id!.uuidString)/staff", [("userID", f.examiners[2].id.uuidString),
                                                                                          ("role", "examiner"), ("roomID", f.rooms[0].id!.uuidString)])
             #expect(refused.status == .forbidden && refused.text.contains("考评员3须回避") && refused.text.contains("考评单位3"))
-            let drawn = try await clerk.postForm("/sessions/\(s.id!.uuidString)/draw", [("role", "examiner"), ("roomID", f.rooms[0].id!.uuidString),
-                                                                                      ("count", "3"), ("seed", "2026")])
+            let drawn = try await clerk.postForm("/sessions/\(s.id!.uuidString)/draw", [("drawRole", "examiner"), ("drawRoomID", f.rooms[0].id!.uuidString),
+                                                                                      ("count", "3"), ("drawSeed", "2026")])
             #expect(drawn.status == .seeOther)
             let after = try await clerk.get("/sessions/\(s.id!.uuidString)")
             #expect(after.text.contains("seed 2026") && after.text.contains("每个场次至少需要 1 名督导员"))

@@ -214,10 +214,10 @@ enum SessionsController {
             \(H.select(req.tr("考场", "Room"), name: "roomID", options: roomOptions, selected: roomOptions.first?.0 ?? "", req: req))
             <button type="submit" id="assign">\(req.tr("安排", "Assign"))</button></form>
             <form method="post" action="/sessions/\(id)/draw" class="filters">\(H.csrf(req))
-            \(H.select(req.tr("职责", "Role"), name: "role", options: roleOptions, selected: s.modeValue.part == .theory ? "invigilator" : "examiner", req: req))
-            \(H.select(req.tr("考场", "Room"), name: "roomID", options: roomOptions, selected: roomOptions.first?.0 ?? "", req: req))
+            \(H.select(req.tr("职责", "Role"), name: "drawRole", options: roleOptions, selected: s.modeValue.part == .theory ? "invigilator" : "examiner", req: req))
+            \(H.select(req.tr("考场", "Room"), name: "drawRoomID", options: roomOptions, selected: roomOptions.first?.0 ?? "", req: req))
             \(H.field(req.tr("人数", "How many"), name: "count", value: "1", type: "number", req: req))
-            \(H.field(req.tr("随机种子（留空自动生成）", "Seed"), name: "seed", type: "number", req: req))
+            \(H.field(req.tr("随机种子（留空自动生成）", "Seed"), name: "drawSeed", type: "number", req: req))
             <button type="submit" class="secondary" id="draw">\(req.tr("双随机抽取", "Random draw"))</button></form>
             <h3>\(req.tr("可安排人员与回避情况", "The qualified pool and recusals"))</h3>
             <table id="pool"><thead><tr><th>\(req.tr("姓名", "Name"))</th><th>\(req.tr("类别", "Kind"))</th><th>\(req.tr("工作单位", "Employer"))</th><th>\(req.tr("回避", "Recusal"))</th></tr></thead><tbody>\(poolRows)</tbody></table>
@@ -275,13 +275,13 @@ enum SessionsController {
 
     @Sendable static func draw(req: Request) async throws -> Response {
         let s = try await session(req)
-        guard let role = StaffRole(rawValue: (try? req.content.get(String.self, at: "role")) ?? "") else {
-            throw WebError.badField("role", zh: "请选择职责", en: "choose a role")
+        guard let role = StaffRole(rawValue: (try? req.content.get(String.self, at: "drawRole")) ?? "") else {
+            throw WebError.badField("drawRole", zh: "请选择职责", en: "choose a role")
         }
         let count = Int((try? req.content.get(String.self, at: "count")) ?? "") ?? 1
         guard (1...20).contains(count) else { throw WebError.badField("count", zh: "人数应在 1–20 之间", en: "1–20") }
-        let seed = seed(try? req.content.get(String.self, at: "seed"))
-        let roomID = (try? req.content.get(String.self, at: "roomID")).flatMap(UUID.init(uuidString:))
+        let seed = seed(try? req.content.get(String.self, at: "drawSeed"))
+        let roomID = (try? req.content.get(String.self, at: "drawRoomID")).flatMap(UUID.init(uuidString:))
         _ = try await SessionStore.draw(sessionID: s.requireID(), role: role, roomID: roomID, count: count, seed: seed,
                                         actor: try req.requireUser().actor, on: req.db, time: req.time)
         return req.redirect(to: "/sessions/\(s.id!.uuidString)?done=\(req.tr("已随机抽取（种子 \(seed)）", "Drawn (seed \(seed))").urlQueryEncoded)")
