@@ -78,7 +78,7 @@ struct ImportBench: AsyncParsableCommand {
             var env = ProcessInfo.processInfo.environment
             env["DATABASE_URL"] = "sqlite://\(db.path)"
             child.environment = env
-            fflush(stdout)  // the child writes to the same output: keep the lines in order
+            fflush(nil)  // the child writes to the same output: flush ours first to keep the lines in order
             try child.run()
             child.waitUntilExit()
             guard child.terminationStatus == 0 else { throw ExitCode(child.terminationStatus) }
