@@ -5,7 +5,8 @@ import tempfile
 import urllib.request
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import last_code, screenshot, set_value, sign_in, wait_for_text
 
@@ -66,9 +67,11 @@ def test_session_seats_staff_tickets(server, browser):
     assert "郑涛" in pool and "须回避" in pool and "吴示例" in pool
     Select(browser.find_element(By.ID, "f-userID")).select_by_visible_text("郑涛（示例）（考评员）")
     Select(browser.find_element(By.ID, "f-role")).select_by_value("invigilator")
-    browser.find_element(By.ID, "assign").click()
-    wait_for_text(browser, "须回避")
-    assert "示例供电公司" in browser.page_source
+    button = browser.find_element(By.ID, "assign")
+    button.click()
+    WebDriverWait(browser, 10).until(EC.staleness_of(button))
+    wait_for_text(browser, "郑涛（示例）须回避")
+    assert "同属“示例供电公司”" in browser.page_source
     screenshot(browser, "session-recusal")
 
     # Two invigilators and the supervisor make the staffing complete.
@@ -77,7 +80,10 @@ def test_session_seats_staff_tickets(server, browser):
                          ("周丽（示例）（外部督导员）", "supervisor")):
         Select(browser.find_element(By.ID, "f-userID")).select_by_visible_text(person)
         Select(browser.find_element(By.ID, "f-role")).select_by_value(role)
-        browser.find_element(By.ID, "assign").click()
+        button = browser.find_element(By.ID, "assign")
+        button.click()
+        # The notice is already on the page from the previous assignment: wait for the new page instead.
+        WebDriverWait(browser, 10).until(EC.staleness_of(button))
         wait_for_text(browser, "已安排")
     assert browser.find_elements(By.ID, "staffing-ok")
     screenshot(browser, "session-staffed")
