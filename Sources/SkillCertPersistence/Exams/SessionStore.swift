@@ -242,24 +242,36 @@ public enum SessionStore {
 
     /// Why a person may not serve in a session: a declared relation or their own employer matches a candidate's.
     public static func recusals(userID: UUID, sessionID: UUID, on db: any Database) async throws -> [String] {
+        try await recusals(userIDs: [userID], sessionID: sessionID, on: db)[userID] ?? []
+    }
+
+    /// The recusal reasons of several people at once: the session's candidates, relations and members are read once.
+    public static func recusals(userIDs: [UUID], sessionID: UUID, on db: any Database) async throws -> [UUID: [String]] {
         let session = try await find(sessionID, on: db)
         let applications = try await approvedApplications(for: session, on: db)
-        guard !applications.isEmpty else { return [] }
-        let relations = try await RelationStore.declared(by: userID, on: db)
-        let member = try await RegistryMember.query(on: db).filter(\.$userID == userID).first()
+        guard !applications.isEmpty, !userIDs.isEmpty else { return [:] }
+        let relations = Dictionary(grouping: try await DeclaredRelation.query(on: db).filter(\.$staffID ~~ userIDs).all(), by: \.staffID)
+        let members = Dictionary(try await RegistryMember.query(on: db).filter(\.$userID ~~ userIDs).all().map { ($0.userID, $0) },
+                                 uniquingKeysWith: { a, _ in a })
         let profiles = Dictionary(try await CandidateProfile.query(on: db).filter(\.$userID ~~ applications.map(\.candidateID)).all()
             .map { ($0.userID, $0) }, uniquingKeysWith: { a, _ in a })
-        var reasons: [String] = []
-        for a in applications {
-            guard let p = profiles[a.candidateID] else { continue }
-            let who = "\(p.fullName)（\(p.idNumberMasked ?? "")）"
-            if let r = relations.first(where: { $0.covers(idNumberHash: p.idNumberHash, employer: p.employer) || $0.covers(idNumberHash: nil, employer: a.employer) }) {
-                reasons.append("已申报与考生\(who)存在“\(r.kindValue.nameZH)”关系\(r.note.isEmpty ? "" : "（\(r.note)）")")
-            } else if let member, !member.employer.isEmpty, member.employer == a.employer || member.employer == p.employer {
-                reasons.append("与考生\(who)同属“\(member.employer)”")
+        var result: [UUID: [String]] = [:]
+        for userID in userIDs {
+            let declared = relations[userID] ?? []
+            let employer = members[userID]?.employer ?? ""
+            var reasons: [String] = []
+            for a in applications {
+                guard let p = profiles[a.candidateID] else { continue }
+                let who = "\(p.fullName)（\(p.idNumberMasked ?? "")）"
+                if let r = declared.first(where: { $0.covers(idNumberHash: p.idNumberHash, employer: p.employer) || $0.covers(idNumberHash: nil, employer: a.employer) }) {
+                    reasons.append("已申报与考生\(who)存在“\(r.kindValue.nameZH)”关系\(r.note.isEmpty ? "" : "（\(r.note)）")")
+                } else if !employer.isEmpty, employer == a.employer || employer == p.employer {
+                    reasons.append("与考生\(who)同属“\(employer)”")
+                }
             }
+            if !reasons.isEmpty { result[userID] = reasons }
         }
-        return reasons
+        return result
     }
 
     /// Assigns a person to a session (a room, or the whole session for a supervisor), after checking the registry,
@@ -324,11 +336,10 @@ public enum SessionStore {
         let session = try await find(sessionID, on: db)
         let (_, standard, _) = try await spec(planID: session.planID, level: session.level, on: db)
         let assigned = Set(try await StaffAssignment.query(on: db).filter(\.$sessionID == sessionID).all().map(\.userID))
-        var pool: [UUID] = []
-        for m in try await RegistryStore.qualified(for: role, occupation: standard.occupation.code, level: session.level,
-                                                   slot: session.slot, on: db) where !assigned.contains(m.userID) {
-            if try await recusals(userID: m.userID, sessionID: sessionID, on: db).isEmpty { pool.append(m.userID) }
-        }
+        let candidates = try await RegistryStore.qualified(for: role, occupation: standard.occupation.code, level: session.level,
+                                                           slot: session.slot, on: db).map(\.userID).filter { !assigned.contains($0) }
+        let blocked = try await recusals(userIDs: candidates, sessionID: sessionID, on: db)
+        let pool = candidates.filter { blocked[$0] == nil }
         guard pool.count >= count else {
             throw DomainError.conflict(code: "pool_too_small", zh: "符合条件且无需回避的\(role.nameZH)只有 \(pool.count) 名，不足 \(count) 名",
                                        en: "only \(pool.count) qualified people are available")

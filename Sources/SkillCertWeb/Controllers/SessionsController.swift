@@ -183,14 +183,17 @@ enum SessionsController {
         // The pool for each role, with the reason a person must recuse.
         var poolRows = ""
         if isAffairs {
-            var seen = Set<UUID>()
+            var pool: [RegistryMember] = []
             for role in StaffRole.allCases {
                 for m in try await RegistryStore.qualified(for: role, occupation: standard.occupation.code, level: s.level, slot: s.slot, on: req.db)
-                where !seen.contains(m.userID) && !staff.contains(where: { $0.userID == m.userID }) {
-                    seen.insert(m.userID)
-                    let reasons = try await SessionStore.recusals(userID: m.userID, sessionID: s.id!, on: req.db)
-                    poolRows += "<tr data-user=\"\(m.userID.uuidString)\"><td>\(esc(m.fullName))</td><td>\(m.kindValue.nameZH)</td><td>\(esc(m.employer))</td><td>\(reasons.isEmpty ? "<span class=\"badge ok\">\(req.tr("可安排", "available"))</span>" : "<span class=\"badge bad recusal\">\(req.tr("须回避", "must recuse"))</span> \(esc(reasons.joined(separator: "；")))")</td></tr>"
+                where !pool.contains(where: { $0.userID == m.userID }) && !staff.contains(where: { $0.userID == m.userID }) {
+                    pool.append(m)
                 }
+            }
+            let blocked = try await SessionStore.recusals(userIDs: pool.map(\.userID), sessionID: s.id!, on: req.db)
+            for m in pool {
+                let reasons = blocked[m.userID] ?? []
+                poolRows += "<tr data-user=\"\(m.userID.uuidString)\"><td>\(esc(m.fullName))</td><td>\(m.kindValue.nameZH)</td><td>\(esc(m.employer))</td><td>\(reasons.isEmpty ? "<span class=\"badge ok\">\(req.tr("可安排", "available"))</span>" : "<span class=\"badge bad recusal\">\(req.tr("须回避", "must recuse"))</span> \(esc(reasons.joined(separator: "；")))")</td></tr>"
             }
         }
         let people = try await RegistryMember.query(on: req.db).filter(\.$status == RegistryMember.Status.active.rawValue).sort(\.$fullName).all()
@@ -391,25 +394,35 @@ enum SessionsController {
         let body = try await BodyStore.load(on: req.db)
         let rules = ["考生凭准考证和有效身份证件入场，证件须与报名时一致。", "开考 15 分钟后不得入场；考试期间不得提前离场。",
                      "除规定文具外，手机等电子设备须关机后存放在指定位置。", "服从监考人员和督导员的管理，违纪按有关规定处理。"]
+        // Everything the tickets show, read once for the whole batch rather than per ticket.
+        func byID<M: Model>(_ rows: [M]) -> [UUID: M] where M.IDValue == UUID {
+            Dictionary(rows.compactMap { m in m.id.map { ($0, m) } }, uniquingKeysWith: { a, _ in a })
+        }
+        let applications = byID(try await StoredApplication.query(on: req.db).filter(\.$id ~~ records.map(\.applicationID)).all())
+        let plans = byID(try await StoredPlan.query(on: req.db).filter(\.$id ~~ Array(Set(records.map(\.planID)))).all())
+        let profiles = Dictionary(try await CandidateProfile.query(on: req.db).filter(\.$userID ~~ records.map(\.candidateID)).all().map { ($0.userID, $0) },
+                                  uniquingKeysWith: { a, _ in a })
+        let seats = Dictionary(grouping: try await SeatAssignment.query(on: req.db).filter(\.$applicationID ~~ records.map(\.applicationID)).all(),
+                               by: \.applicationID)
+        let allSeats = seats.values.flatMap { $0 }
+        let sessions = byID(try await ExamSession.query(on: req.db).filter(\.$id ~~ Array(Set(allSeats.map(\.sessionID)))).all())
+        let rooms = byID(try await ExamRoom.query(on: req.db).filter(\.$id ~~ Array(Set(allSeats.map(\.roomID)))).all())
         var result: [AdmissionTicket] = []
         for t in records {
-            guard let application = try await StoredApplication.find(t.applicationID, on: req.db),
-                  let plan = try await StoredPlan.find(t.planID, on: req.db),
-                  let profile = try await CandidateProfile.query(on: req.db).filter(\.$userID == t.candidateID).first() else { continue }
-            let seats = try await SeatAssignment.query(on: req.db).filter(\.$applicationID == t.applicationID).all()
-            var lines: [AdmissionTicket.Session] = []
-            for seat in seats {
-                guard let s = try await ExamSession.find(seat.sessionID, on: req.db), let room = try await ExamRoom.find(seat.roomID, on: req.db) else { continue }
+            guard let application = applications[t.applicationID], let plan = plans[t.planID], let profile = profiles[t.candidateID] else { continue }
+            let lines: [AdmissionTicket.Session] = (seats[t.applicationID] ?? []).compactMap { seat in
+                guard let s = sessions[seat.sessionID], let room = rooms[seat.roomID] else { return nil }
                 let site = body?.sites.first { $0.code == s.siteCode }
-                lines.append(.init(part: "\(s.modeValue.part.nameZH)（\(s.modeValue.nameZH)）", date: s.heldOn, time: s.slot.timeText,
-                                   venue: site.map { "\($0.name) \($0.address)" } ?? s.siteCode, room: room.name, seat: String(seat.seat)))
+                return .init(part: "\(s.modeValue.part.nameZH)（\(s.modeValue.nameZH)）", date: s.heldOn, time: s.slot.timeText,
+                             venue: site.map { "\($0.name) \($0.address)" } ?? s.siteCode, room: room.name, seat: String(seat.seat))
             }
             var photo: AdmissionTicket.Photo?
             if let key = profile.photoKey, let data = try await req.application.fileStore.get(key) {
                 photo = .init(data: data, isJPEG: profile.photoMediaType == "image/jpeg")
             }
-            result.append(AdmissionTicket(ticketNumber: t.number, bodyName: body?.name ?? "", planTitle: try plan.plan().title,
-                                          occupationLevel: "\(try plan.plan().occupationName) \(Level(application.level).fullName)",
+            let p = try plan.plan()
+            result.append(AdmissionTicket(ticketNumber: t.number, bodyName: body?.name ?? "", planTitle: p.title,
+                                          occupationLevel: "\(p.occupationName) \(Level(application.level).fullName)",
                                           candidateName: profile.fullName, maskedID: profile.idNumberMasked ?? "", employer: application.employer,
                                           photo: photo, sessions: lines.sorted { ($0.date, $0.time) < ($1.date, $1.time) }, rules: rules,
                                           issuedOn: req.time.now().chinaLocalDate.description))
