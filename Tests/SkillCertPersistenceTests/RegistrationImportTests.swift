@@ -196,4 +196,28 @@ struct RegistrationImportTests {
         #expect(String(decoding: try encoder.encode(back), as: UTF8.self) == String(decoding: try encoder.encode(p), as: UTF8.self))
         #expect(back.certificates?.first?.number == "11\"3\\2\n0\u{1}")
     }
+
+    @Test("the import's fast identifiers and hashes are the ones the rest of the product reads")
+    func fastIdentifiersMatch() throws {
+        // Accounts are found by keyed hash later (sign-up claims a batch account), so the import's hasher must agree.
+        let sealer = try #require(ContentSealer(base64: ContentSealer.newKeyBase64()))
+        let hasher = sealer.keyedHasher(purpose: "id-number")
+        for value in ["11010519491231002X", "", "王小明 13800138000", String(repeating: "长", count: 300)] {
+            #expect(hasher(value) == sealer.keyedHash(value, purpose: "id-number"))
+        }
+        #expect(hasher("a") != sealer.keyedHasher(purpose: "contact")("a"))
+        // UUIDs are stored as Foundation's upper-case text on SQLite; the import's ids must read back as UUIDs.
+        var random = RandomBytes(count: 8)
+        var seen = Set<UUID>()
+        for _ in 0..<200 {
+            let id = random.uuid()
+            #expect(id.text == id.uuidString)
+            #expect(UUID(uuidString: id.text) == id)
+            #expect(id.uuidString.dropFirst(14).first == "4")
+            seen.insert(id)
+        }
+        #expect(seen.count == 200)
+        let username = random.hex(count: 8)
+        #expect(username.count == 16 && username.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+    }
 }

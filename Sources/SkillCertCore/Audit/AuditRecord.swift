@@ -141,13 +141,19 @@ public enum AuditChainVerifier {
 
 extension Sequence where Element == UInt8 {
     /// Lower-case hexadecimal.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
+    public var hexString: String { hexString(uppercase: false) }
+
+    public func hexString(uppercase: Bool) -> String {
+        let digits = uppercase ? hexDigitsUpper : hexDigitsLower
         var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
         for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+private let hexDigitsLower = Array("0123456789abcdef".utf8)
+private let hexDigitsUpper = Array("0123456789ABCDEF".utf8)
 
 extension SHA256.Digest {
     public var hexString: String { Array(self).hexString }

@@ -40,8 +40,18 @@ public struct ContentSealer: Sendable {
     /// The keyed hash of `keyedHash(_:purpose:)` with its key derived once, for hashing many values (batch imports).
     public func keyedHasher(purpose: String) -> @Sendable (String) -> String {
         let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("skillcert:\(purpose)".utf8), outputByteCount: 32)
-        return { value in Data(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: derived)).map { $0 }.hexString }
+        // The keyed inner and outer states are computed once; each value continues from a copy of them.
+        let keyed = KeyedHMAC(state: HMAC<SHA256>(key: derived))
+        return { value in
+            var mac = keyed.state
+            var text = value
+            text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+            return mac.finalize().withUnsafeBytes { $0.hexString }
+        }
     }
+
+    /// A keyed HMAC state that is only ever copied, never mutated in place, so sharing it between threads is safe.
+    private struct KeyedHMAC: @unchecked Sendable { let state: HMAC<SHA256> }
 
     /// Seals a value as JSON.
     public func seal<T: Encodable>(json value: T, context: String) throws -> String {

@@ -164,38 +164,38 @@ public struct RawApplicantProfile: Codable, Sendable {
     public func parse(prefix: String = "profile", today: LocalDate) throws -> ApplicantProfile {
         var errors: [FieldError] = []
         func path(_ p: String) -> String { prefix.isEmpty ? p : "\(prefix).\(p)" }
-        func date(_ text: String?, _ p: String, required: Bool) -> LocalDate? {
+        func date(_ text: String?, _ field: @autoclosure () -> String, required: Bool) -> LocalDate? {
             guard let text else {
-                if required { errors.append(FieldError(code: "required", field: path(p), zh: "\(path(p)) 不能为空", en: "\(path(p)) is required")) }
+                if required { errors.append(FieldError(code: "required", field: path(field()), zh: "\(path(field())) 不能为空", en: "\(path(field())) is required")) }
                 return nil
             }
             guard let d = LocalDate(iso: text) else {
-                errors.append(FieldError(code: "invalid_date", field: path(p),
-                                         zh: "\(path(p)) 不是有效日期（应为 YYYY-MM-DD）：\(text)",
-                                         en: "\(path(p)) is not a valid YYYY-MM-DD date: \(text)"))
+                errors.append(FieldError(code: "invalid_date", field: path(field()),
+                                         zh: "\(path(field())) 不是有效日期（应为 YYYY-MM-DD）：\(text)",
+                                         en: "\(path(field())) is not a valid YYYY-MM-DD date: \(text)"))
                 return nil
             }
             return d
         }
-        func choice<E: RawRepresentable>(_ text: String?, _ p: String, _: E.Type, default def: E? = nil) -> E?
+        func choice<E: RawRepresentable>(_ text: String?, _ field: @autoclosure () -> String, _: E.Type, default def: E? = nil) -> E?
             where E.RawValue == String, E: CaseIterable {
             guard let text else {
                 if let def { return def }
-                errors.append(FieldError(code: "required", field: path(p), zh: "\(path(p)) 不能为空", en: "\(path(p)) is required"))
+                errors.append(FieldError(code: "required", field: path(field()), zh: "\(path(field())) 不能为空", en: "\(path(field())) is required"))
                 return nil
             }
             guard let v = E(rawValue: text) else {
                 let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
-                errors.append(FieldError(code: "unknown_value", field: path(p),
-                                         zh: "\(path(p)) 的取值“\(text)”无效，可选：\(allowed)",
-                                         en: "\(path(p)) has an unknown value '\(text)'; expected one of \(allowed)"))
+                errors.append(FieldError(code: "unknown_value", field: path(field()),
+                                         zh: "\(path(field())) 的取值“\(text)”无效，可选：\(allowed)",
+                                         en: "\(path(field())) has an unknown value '\(text)'; expected one of \(allowed)"))
                 return nil
             }
             return v
         }
-        func notAfter(_ d: LocalDate?, _ limit: LocalDate?, _ p: String, zh: String, en: String) {
+        func notAfter(_ d: LocalDate?, _ limit: LocalDate?, _ field: @autoclosure () -> String, zh: String, en: String) {
             if let d, let limit, d > limit {
-                errors.append(FieldError(code: "in_future", field: path(p), zh: "\(path(p))：\(zh)", en: "\(path(p)): \(en)"))
+                errors.append(FieldError(code: "in_future", field: path(field()), zh: "\(path(field()))：\(zh)", en: "\(path(field())): \(en)"))
             }
         }
 

@@ -7,6 +7,12 @@ public enum ContactAddress: Equatable, Sendable {
 
     /// Parses what a person typed; nil when it is neither.
     public init?(_ raw: String) {
+        // The common case first, without copying: eleven ASCII digits, 13x–19x.
+        if raw.utf8.count == 11, raw.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+           raw.utf8.first == UInt8(ascii: "1"), raw.utf8.dropFirst().first! >= UInt8(ascii: "3") {
+            self = .mobile(raw)
+            return
+        }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         let digits = text.filter { $0 != " " && $0 != "-" }
         if digits.count == 11, digits.first == "1", digits.allSatisfy({ $0.isASCII && $0.isNumber }),

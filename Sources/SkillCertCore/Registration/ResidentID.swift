@@ -53,23 +53,29 @@ public struct ResidentID: Equatable, Sendable {
 
     /// Validates a number (spaces trimmed, a lower-case x accepted) as of `today`.
     public static func parse(_ raw: String, today: LocalDate) -> Result<ResidentID, Problem> {
-        let text = raw.filter { !$0.isWhitespace }.uppercased()
-        if text.count == 15 && text.allSatisfy({ $0.isASCII && $0.isNumber }) { return .failure(.legacyFifteenDigits) }
-        guard text.count == 18 else { return .failure(.wrongLength(text.count)) }
-        let chars = Array(text)
-        guard chars[0..<17].allSatisfy({ $0.isASCII && $0.isNumber }), chars[17].isASCII && (chars[17].isNumber || chars[17] == "X") else {
-            return .failure(.notDigits)
+        let text = normalized(raw)
+        let bytes = Array(text.utf8)
+        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+        if bytes.count == 15 && bytes.allSatisfy(isDigit) { return .failure(.legacyFifteenDigits) }
+        guard bytes.count == 18, bytes[0..<17].allSatisfy(isDigit), isDigit(bytes[17]) || bytes[17] == UInt8(ascii: "X") else {
+            return .failure(text.count == 18 ? .notDigits : .wrongLength(text.count))
         }
-        let digits = chars[0..<17].compactMap { $0.wholeNumberValue }
-        guard let birth = LocalDate(iso: "\(String(chars[6..<10]))-\(String(chars[10..<12]))-\(String(chars[12..<14]))"),
-              birth.year >= 1850 else {
+        let digits = bytes[0..<17].map { Int($0 - UInt8(ascii: "0")) }
+        func number(_ range: Range<Int>) -> Int { digits[range].reduce(0) { $0 * 10 + $1 } }
+        guard let birth = LocalDate(year: number(6..<10), month: number(10..<12), day: number(12..<14)), birth.year >= 1850 else {
             return .failure(.badBirthDate)
         }
         if birth > today { return .failure(.birthInFuture) }
         let sum = zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 }
         let expected = checkCharacters[sum % 11]
-        guard chars[17] == expected else { return .failure(.checkDigitMismatch(expected: expected)) }
+        guard Character(UnicodeScalar(bytes[17])) == expected else { return .failure(.checkDigitMismatch(expected: expected)) }
         return .success(ResidentID(number: text, birthDate: birth, sex: (digits[16] % 2 == 1) ? .male : .female))
+    }
+
+    /// A document number as entered, without whitespace and in upper case (`x` → `X`).
+    public static func normalized(_ raw: String) -> String {
+        if raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f && !(0x61...0x7a).contains($0) }) { return raw }
+        return raw.filter { !$0.isWhitespace }.uppercased()
     }
 
     /// The 18-character number made of 17 digits and their check character (for generating test and sample data).

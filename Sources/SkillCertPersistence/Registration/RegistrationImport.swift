@@ -1,6 +1,8 @@
 import FluentKit
 import SQLKit
+import FluentSQLiteDriver
 import Foundation
+import Crypto
 import SkillCertCore
 
 /// Batch registration (集体报名): an employer or school submits many applicants to one plan in a spreadsheet.
@@ -140,7 +142,10 @@ public enum RegistrationImport {
                             let size = (dataRows.count + parts - 1) / max(parts, 1)
                             for start in stride(from: 0, to: dataRows.count, by: max(size, 1)) {
                                 let part = Array(dataRows[start..<min(start + size, dataRows.count)])
-                                group.addTask { part.map { context.check($0, header: header) } }
+                                group.addTask {
+                                    var random = RandomBytes(count: part.count * 24)
+                                    return part.map { context.check($0, header: header, random: &random) }
+                                }
                             }
                             var all: [Checked] = []
                             for await result in group { all += result }
@@ -159,7 +164,7 @@ public enum RegistrationImport {
                         let rowsToWrite = prepared
                         let database = audit.db
                         pending = Task {
-                            try await insert(rowsToWrite, planID: planID, batchID: batchID, payment: payment, sealer: sealer, on: database, time: time)
+                            try await insert(rowsToWrite, planID: planID, batchID: batchID, payment: payment, on: database, time: time)
                         }
                     }
                     try await settle()
@@ -233,23 +238,30 @@ public enum RegistrationImport {
         }
     }
 
-    /// A checked row, ready to write.
+    /// A checked row, ready to write: everything a row needs (its new account's id, the sealed numbers, the profile
+    /// JSON) is computed while checking, on every core, so the single writer only binds values.
     struct Prepared {
         var row: Int
         var name: String
         var idType: String
-        var idNumber: String
         var idHash: String
         var idMasked: String
         var birthDate: String?
         var sex: String?
-        var mobile: String
         var mobileHash: String
         var employer: String
         var level: Int
-        var background: RawApplicantProfile
         var eligible: Bool
         var explanation: String
+        /// The account created when the person is new; the sealed numbers are bound to it.
+        var newUserID: UUID
+        var username: String
+        var idCipher: String
+        var phoneCipher: String
+        var phoneMasked: String
+        /// The profile as the candidate's background, and as evaluated for this application (with `asOf`).
+        var backgroundJSON: String
+        var profileJSON: String
         var existingUser: UUID?
     }
 
@@ -286,7 +298,7 @@ public enum RegistrationImport {
         let contactHash: @Sendable (String) -> String
 
         /// Everything about one row that needs no other row: run on several rows at once.
-        func check(_ row: TableRow, header: [Key: Int]) -> Checked {
+        func check(_ row: TableRow, header: [Key: Int], random: inout RandomBytes) -> Checked {
             var errors: [RowError] = []
             var failed = false
             func value(_ key: Key) -> String {
@@ -312,7 +324,7 @@ public enum RegistrationImport {
             if idType == nil && !typeText.isEmpty {
                 fail(.idType, "unknown_value", "“\(typeText)”不是可选的证件类型", "unknown document type \(typeText)")
             }
-            let number = value(.idNumber).filter { !$0.isWhitespace }.uppercased()
+            let number = ResidentID.normalized(value(.idNumber))
             var birth: String?
             var sex: String?
             if !number.isEmpty, let idType {
@@ -329,7 +341,9 @@ public enum RegistrationImport {
                 }
             }
             let idHash = self.idHash(number)
-            let mobile = value(.mobile).filter { $0 != " " && $0 != "-" }
+            let enteredMobile = value(.mobile)
+            let mobile = enteredMobile.utf8.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "-") }
+                ? enteredMobile.filter { $0 != " " && $0 != "-" } : enteredMobile
             var mobileHash = ""
             if !mobile.isEmpty {
                 if case .mobile = ContactAddress(mobile) {
@@ -367,8 +381,7 @@ public enum RegistrationImport {
             if let from = date(.workFrom) { background.work = [.init(relation: "same", from: from, to: nil)] }
             let educationText = value(.education)
             if !educationText.isEmpty {
-                let type = SchoolType.allCases.first { $0.nameZH == educationText || $0.rawValue == educationText
-                    || $0.nameZH.split(separator: "/").contains(Substring(educationText)) }
+                let type = RegistrationImport.schoolNames[educationText]
                 if type == nil { fail(.education, "unknown_value", "“\(educationText)”不是可选的学历", "unknown education \(educationText)") }
                 let relation = RegistrationImport.relation(value(.majorRelation))
                 if relation == nil { fail(.majorRelation, value(.majorRelation).isEmpty ? "required" : "unknown_value", "应为 本专业、相关 或 其他", "same, related or other") }
@@ -425,10 +438,25 @@ public enum RegistrationImport {
                 fail(.level, "not_evaluable", "无法按申报条件判定，请检查日期", "cannot be evaluated; check the dates")
                 return Checked(number: row.number, prepared: nil, errors: errors, hashes: hashes)
             }
-            let prepared = Prepared(row: row.number, name: name, idType: idType, idNumber: number, idHash: idHash,
-                            idMasked: ["resident-id", "residence-permit"].contains(idType) ? ResidentID.mask(number) : CandidateAccounts.maskDocument(number),
-                            birthDate: birth, sex: sex, mobile: mobile, mobileHash: mobileHash, employer: employer, level: level,
-                            background: background, eligible: decision.eligible, explanation: decision.explanationZH, existingUser: nil)
+            let userID = random.uuid()
+            let body = background.jsonBody
+            let prepared: Prepared
+            do {
+                prepared = Prepared(row: row.number, name: name, idType: idType, idHash: idHash,
+                                    idMasked: ["resident-id", "residence-permit"].contains(idType) ? ResidentID.mask(number) : CandidateAccounts.maskDocument(number),
+                                    birthDate: birth, sex: sex, mobileHash: mobileHash, employer: employer, level: level,
+                                    eligible: decision.eligible, explanation: decision.explanationZH,
+                                    newUserID: userID, username: "b" + random.hex(count: 8).dropLast(), // 15 hex digits, like other batch accounts
+                                    idCipher: try sealer.seal(Data(number.utf8), context: "candidate-id:" + userID.text),
+                                    phoneCipher: try sealer.seal(Data(mobile.utf8), context: "candidate-phone:" + userID.text),
+                                    phoneMasked: ContactAddress.mobile(mobile).masked,
+                                    backgroundJSON: RawApplicantProfile.json(asOf: nil, birthDate: nil, body: body),
+                                    profileJSON: RawApplicantProfile.json(asOf: evaluated.asOf, birthDate: birth, body: body),
+                                    existingUser: nil)
+            } catch {
+                fail(.idNumber, "seal_failed", "无法加密保存", "could not be encrypted")
+                return Checked(number: row.number, prepared: nil, errors: errors, hashes: hashes)
+            }
             return Checked(number: row.number, prepared: prepared, errors: errors, hashes: hashes)
         }
     }
@@ -467,12 +495,25 @@ public enum RegistrationImport {
     /// Finds rows whose person already applied to the plan, and rows whose mobile number belongs to someone else.
     static func checkAgainstDatabase(_ prepared: inout [Prepared], planID: UUID, state: inout State, on db: any Database) async throws {
         guard !prepared.isEmpty else { return }
-        let byID = try await CandidateProfile.query(on: db).filter(\.$idNumberHash ~~ prepared.map(\.idHash)).all()
-        let idOwners = Dictionary(byID.compactMap { p in p.idNumberHash.map { ($0, p.userID) } }, uniquingKeysWith: { a, _ in a })
-        let byMobile = try await CandidateProfile.query(on: db).filter(\.$phoneHash ~~ prepared.map(\.mobileHash)).all()
-        let mobileOwners = Dictionary(byMobile.compactMap { p in p.phoneHash.map { ($0, p.idNumberHash ?? "") } }, uniquingKeysWith: { a, _ in a })
-        let active = try await StoredApplication.query(on: db).filter(\.$planID == planID).filter(\.$candidateID ~~ Array(idOwners.values))
-            .filter(\.$status !~ [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]).all(\.$candidateID)
+        // Only the columns needed, without building models: this runs once per chunk on the writer's connection.
+        guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持批量导入", en: "an SQL database is required") }
+        var idOwners: [String: UUID] = [:]
+        for row in try await sql.select().column("id_number_hash").column("user_id").from(CandidateProfile.schema)
+            .where("id_number_hash", .in, prepared.map(\.idHash)).all() {
+            let hash = try row.decode(column: "id_number_hash", as: String.self)
+            if idOwners[hash] == nil { idOwners[hash] = try row.decode(column: "user_id", as: UUID.self) }
+        }
+        var mobileOwners: [String: String] = [:]
+        for row in try await sql.select().column("phone_hash").column("id_number_hash").from(CandidateProfile.schema)
+            .where("phone_hash", .in, prepared.map(\.mobileHash)).all() {
+            let hash = try row.decode(column: "phone_hash", as: String.self)
+            if mobileOwners[hash] == nil { mobileOwners[hash] = try row.decode(column: "id_number_hash", as: String?.self) ?? "" }
+        }
+        var active: [UUID] = []
+        if !idOwners.isEmpty {
+            active = try await StoredApplication.query(on: db).filter(\.$planID == planID).filter(\.$candidateID ~~ Array(idOwners.values))
+                .filter(\.$status !~ [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]).all(\.$candidateID)
+        }
         let applied = Set(active)
         var kept: [Prepared] = []
         for var row in prepared {
@@ -492,92 +533,87 @@ public enum RegistrationImport {
         prepared = kept
     }
 
-    /// Writes a chunk: new candidates (accounts the candidate can claim later), then the applications.
-    static func insert(_ prepared: [Prepared], planID: UUID, batchID: UUID, payment: String, sealer: ContentSealer,
+    /// Writes a chunk: new candidates (accounts the candidate can claim later), then the applications. Plain
+    /// multi-row INSERTs: building thousands of Fluent models per chunk costs more than the database's own work.
+    static func insert(_ prepared: [Prepared], planID: UUID, batchID: UUID, payment: String,
                        on db: any Database, time: any TimeSource) async throws -> (imported: Int, created: Int) {
         let now = time.now()
-        var users: [User] = []
-        var roles: [UserRoleAssignment] = []
-        var profiles: [CandidateProfile] = []
-        var applications: [StoredApplication] = []
+        var random = RandomBytes(count: prepared.count * 48)
+        var users: [[Cell]] = [], roles: [[Cell]] = [], profiles: [[Cell]] = [], applications: [[Cell]] = []
         for row in prepared {
-            let userID = row.existingUser ?? UUID()
+            let userID = row.existingUser ?? row.newUserID
             if row.existingUser == nil {
-                users.append(User(id: userID, username: "b" + String(UUID().uuidString.filter { $0 != "-" }.prefix(15)).lowercased(), displayName: row.name,
-                                  passwordHash: Accounts.unclaimedPasswordHash, createdAt: now))
-                roles.append(UserRoleAssignment(userID: userID, role: .candidate))
-                let p = CandidateProfile()
-                p.userID = userID
-                p.fullName = row.name
-                p.idType = row.idType
-                p.idNumberCipher = try sealer.seal(Data(row.idNumber.utf8), context: "candidate-id:\(userID.uuidString)")
-                p.idNumberHash = row.idHash
-                p.idNumberMasked = row.idMasked
-                p.birthDate = row.birthDate
-                p.sex = row.sex
-                p.phoneCipher = try sealer.seal(Data(row.mobile.utf8), context: "candidate-phone:\(userID.uuidString)")
-                p.phoneHash = row.mobileHash
-                p.phoneMasked = ContactAddress(row.mobile)?.masked
-                p.employer = row.employer
-                p.background = row.background.json
-                p.updatedAt = now
-                profiles.append(p)
+                users.append([.uuid(userID), .text(row.username), .text(row.name), .text(Accounts.unclaimedPasswordHash), .bool(true), .int(0),
+                              .date(nil), .date(nil), .date(now)])
+                roles.append([.uuid(random.uuid()), .uuid(userID), .text(Role.candidate.rawValue)])
+                profiles.append([.uuid(random.uuid()), .uuid(userID), .text(row.name), .text(row.idType), .text(row.idCipher), .text(row.idHash),
+                                 .text(row.idMasked), .text(row.birthDate), .text(row.sex), .text(row.phoneCipher), .text(row.mobileHash),
+                                 .text(row.phoneMasked), .text(nil), .text(row.employer), .date(now), .text(row.backgroundJSON), .text(nil), .text(nil)])
             }
-            var evaluated = row.background
-            evaluated.asOf = now.chinaLocalDate.description
-            evaluated.birthDate = row.birthDate
-            let a = StoredApplication()
-            a.planID = planID
-            a.candidateID = userID
-            a.level = row.level
-            a.status = StoredApplication.Status.submitted.rawValue
-            a.profile = evaluated.json
-            a.engineEligible = row.eligible
-            a.engineExplanation = row.explanation
-            a.overridden = false
-            a.employer = row.employer
-            a.paymentStatus = payment
-            a.batchID = batchID
-            a.createdAt = now
-            a.updatedAt = now
-            applications.append(a)
+            applications.append([.uuid(random.uuid()), .uuid(planID), .uuid(userID), .int(row.level), .text(StoredApplication.Status.submitted.rawValue),
+                                 .text(row.profileJSON), .bool(row.eligible), .text(row.explanation), .text(nil), .text(nil), .uuid(nil), .bool(false),
+                                 .date(now), .date(now), .text(row.employer), .text(payment), .text(nil), .uuid(batchID)])
         }
-        if let sql = db as? any SQLDatabase {
-            // Plain multi-row INSERTs: building thousands of Fluent models per chunk costs more than the database.
-            try await insertRows(sql, User.schema, users.map { u -> [any Encodable & Sendable] in
-                [u.id, u.username, u.displayName, u.passwordHash, true, 0, Date?.none, Date?.none, u.createdAt]
-            }, columns: ["id", "username", "display_name", "password_hash", "is_active", "failed_logins", "locked_until", "last_login_at", "created_at"])
-            try await insertRows(sql, UserRoleAssignment.schema, roles.map { r -> [any Encodable & Sendable] in [UUID(), r.$user.id, r.role] },
-                                 columns: ["id", "user_id", "role"])
-            try await insertRows(sql, CandidateProfile.schema, profiles.map { p -> [any Encodable & Sendable] in
-                [UUID(), p.userID, p.fullName, p.idType, p.idNumberCipher, p.idNumberHash, p.idNumberMasked, p.birthDate, p.sex,
-                 p.phoneCipher, p.phoneHash, p.phoneMasked, p.email, p.employer, p.updatedAt, p.background, p.photoKey, p.photoMediaType]
-            }, columns: ["id", "user_id", "full_name", "id_type", "id_number_cipher", "id_number_hash", "id_number_masked", "birth_date", "sex",
-                         "phone_cipher", "phone_hash", "phone_masked", "email", "employer", "updated_at", "background", "photo_key", "photo_media_type"])
-            try await insertRows(sql, StoredApplication.schema, applications.map { a -> [any Encodable & Sendable] in
-                [UUID(), a.planID, a.candidateID, a.level, a.status, a.profile, a.engineEligible, a.engineExplanation, a.decisionReason,
-                 a.moreDeadline, a.reviewedBy, a.overridden, a.createdAt, a.updatedAt, a.employer, a.paymentStatus, a.receiptNumber, a.batchID]
-            }, columns: ["id", "plan_id", "candidate_id", "level", "status", "profile", "engine_eligible", "engine_explanation", "decision_reason",
-                         "more_deadline", "reviewed_by", "overridden", "created_at", "updated_at", "employer", "payment_status", "receipt_number", "batch_id"])
-        } else {
-            if !users.isEmpty {
-                try await users.create(on: db)
-                try await roles.create(on: db)
-                try await profiles.create(on: db)
-            }
-            try await applications.create(on: db)
-        }
+        try await insertRows(db, User.schema, users,
+                             columns: ["id", "username", "display_name", "password_hash", "is_active", "failed_logins", "locked_until", "last_login_at", "created_at"])
+        try await insertRows(db, UserRoleAssignment.schema, roles, columns: ["id", "user_id", "role"])
+        try await insertRows(db, CandidateProfile.schema, profiles,
+                             columns: ["id", "user_id", "full_name", "id_type", "id_number_cipher", "id_number_hash", "id_number_masked", "birth_date", "sex",
+                                       "phone_cipher", "phone_hash", "phone_masked", "email", "employer", "updated_at", "background", "photo_key", "photo_media_type"])
+        try await insertRows(db, StoredApplication.schema, applications,
+                             columns: ["id", "plan_id", "candidate_id", "level", "status", "profile", "engine_eligible", "engine_explanation", "decision_reason",
+                                       "more_deadline", "reviewed_by", "overridden", "created_at", "updated_at", "employer", "payment_status", "receipt_number", "batch_id"])
         return (applications.count, users.count)
     }
 
-    static func insertRows(_ sql: any SQLDatabase, _ table: String, _ rows: [[any Encodable & Sendable]], columns: [String]) async throws {
+    /// One value to insert, typed as the column is, so it binds natively on SQLite and on PostgreSQL.
+    enum Cell: Sendable {
+        case text(String?), uuid(UUID?), date(Date?), bool(Bool), int(Int)
+
+        /// As Fluent's SQLite driver stores it: UUIDs as text, dates as seconds since 1970, booleans as 0/1.
+        var sqlite: SQLiteData {
+            switch self {
+            case .text(let v): v.map { .text($0) } ?? .null
+            case .uuid(let v): v.map { .text($0.text) } ?? .null
+            case .date(let v): v.map { .float($0.timeIntervalSince1970) } ?? .null
+            case .bool(let v): .integer(v ? 1 : 0)
+            case .int(let v): .integer(v)
+            }
+        }
+
+        var encodable: any Encodable & Sendable {
+            switch self {
+            case .text(let v): v
+            case .uuid(let v): v
+            case .date(let v): v
+            case .bool(let v): v
+            case .int(let v): v
+            }
+        }
+    }
+
+    static func insertRows(_ db: any Database, _ table: String, _ rows: [[Cell]], columns: [String]) async throws {
         guard !rows.isEmpty else { return }
         // Within SQLite's 32,766 bound parameters per statement.
         let perStatement = max(1, 30_000 / columns.count)
         for start in stride(from: 0, to: rows.count, by: perStatement) {
-            var insert = sql.insert(into: table).columns(columns)
-            for row in rows[start..<min(start + perStatement, rows.count)] { insert = insert.values(row) }
-            try await insert.run()
+            let part = rows[start..<min(start + perStatement, rows.count)]
+            if let sqlite = db as? any SQLiteDatabase {
+                // SQLite directly: SQLKit would encode every value through Codable and serialise the statement again.
+                let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+                let sql = "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",") + ") VALUES "
+                    + Array(repeating: tuple, count: part.count).joined(separator: ",")
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(part.count * columns.count)
+                for row in part { for cell in row { binds.append(cell.sqlite) } }
+                _ = try await sqlite.query(sql, binds)
+            } else if let sql = db as? any SQLDatabase {
+                var insert = sql.insert(into: table).columns(columns)
+                for row in part { insert = insert.values(row.map(\.encodable)) }
+                try await insert.run()
+            } else {
+                throw DomainError.conflict(code: "sql_required", zh: "数据库不支持批量导入", en: "an SQL database is required")
+            }
         }
     }
 
@@ -585,11 +621,26 @@ public enum RegistrationImport {
     public static func level(_ text: String) -> Int? {
         let t = text.trimmed
         if let n = Int(t), Level(n).isKnown { return n }
-        for (n, names) in Level.catalogue {
-            if t == names.short || t == names.long || names.long.split(separator: "/").contains(Substring(t)) { return n }
-        }
-        return nil
+        return levelNames[t]
     }
+
+    /// Every name a level is written with (short, long, and each half of the long one), looked up once per cell.
+    static let levelNames: [String: Int] = {
+        var names: [String: Int] = [:]
+        for (n, name) in Level.catalogue {
+            for text in [name.short, name.long] + name.long.split(separator: "/").map(String.init) where names[text] == nil { names[text] = n }
+        }
+        return names
+    }()
+
+    /// School types by the names a file may use (Chinese name, key, and each half of a `A/B` name).
+    static let schoolNames: [String: SchoolType] = {
+        var names: [String: SchoolType] = [:]
+        for type in SchoolType.allCases {
+            for text in [type.nameZH, type.rawValue] + type.nameZH.split(separator: "/").map(String.init) where names[text] == nil { names[text] = type }
+        }
+        return names
+    }()
 
     static func relation(_ text: String) -> String? {
         switch text.trimmed {
@@ -639,6 +690,8 @@ public enum RegistrationImport {
 extension String {
     /// Without leading and trailing whitespace (spaces, tabs, line breaks, full-width spaces); a fast path for cells.
     var trimmed: String {
+        // Most cells have visible ASCII at both ends.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7f, last > 0x20, last < 0x7f { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
@@ -649,23 +702,33 @@ extension String {
 
 extension RawApplicantProfile {
     /// The applicant-profile JSON, written directly: JSONEncoder on Linux costs more than the rest of an import row.
-    var json: String {
-        func str(_ v: String?) -> String {
-            guard let v else { return "null" }
-            var out = "\""
-            for scalar in v.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-                }
+    var json: String { Self.json(asOf: asOf, birthDate: birthDate, body: jsonBody) }
+
+    /// The profile JSON with `asOf` and `birthDate` in front of a body from `jsonBody` (shared by two renderings of a row).
+    static func json(asOf: String?, birthDate: String?, body: String) -> String {
+        "{\"asOf\":\(jsonString(asOf)),\"birthDate\":\(jsonString(birthDate)),\(body)}"
+    }
+
+    static func jsonString(_ v: String?) -> String {
+        guard let v else { return "null" }
+        var out = "\""
+        for scalar in v.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16) } else { out.unicodeScalars.append(scalar) }
             }
-            return out + "\""
         }
+        return out + "\""
+    }
+
+    /// Every member after `birthDate`, without the braces.
+    var jsonBody: String {
+        let str = Self.jsonString
         func bool(_ v: Bool?) -> String { v.map { $0 ? "true" : "false" } ?? "null" }
         func int(_ v: Int?) -> String { v.map(String.init) ?? "null" }
         let work = (self.work ?? []).map { "{\"relation\":\(str($0.relation)),\"from\":\(str($0.from)),\"to\":\(str($0.to))}" }
@@ -676,9 +739,53 @@ extension RawApplicantProfile {
             "{\"type\":\(str($0.type)),\"majorRelation\":\(str($0.majorRelation)),\"status\":\(str($0.status)),\"assessed\":\(bool($0.assessed)),\"graduatedOn\":\(str($0.graduatedOn))}"
         }
         let titles = (self.titles ?? []).map { "{\"grade\":\(str($0.grade)),\"relation\":\(str($0.relation)),\"obtainedOn\":\(str($0.obtainedOn))}" }
-        return "{\"asOf\":\(str(asOf)),\"birthDate\":\(str(birthDate)),\"apprenticeshipCompleted\":\(bool(apprenticeshipCompleted)),"
+        return "\"apprenticeshipCompleted\":\(bool(apprenticeshipCompleted)),"
             + "\"intendsToWork\":\(bool(intendsToWork)),\"work\":[\(work.joined(separator: ","))],"
             + "\"certificates\":[\(certificates.joined(separator: ","))],\"education\":[\(education.joined(separator: ","))],"
-            + "\"titles\":[\(titles.joined(separator: ","))]}"
+            + "\"titles\":[\(titles.joined(separator: ","))]"
+    }
+}
+
+/// Random bytes drawn in one call (BoringSSL's generator) and handed out as version-4 UUIDs or hex text: a batch
+/// import needs several identifiers per row, and asking the kernel for each one costs more than the row's insert.
+struct RandomBytes {
+    private var bytes: [UInt8]
+    private var next = 0
+
+    init(count: Int) {
+        bytes = SymmetricKey(size: SymmetricKeySize(bitCount: max(16, count) * 8)).withUnsafeBytes { Array($0) }
+    }
+
+    private mutating func take(_ n: Int) -> ArraySlice<UInt8> {
+        if next + n > bytes.count { self = RandomBytes(count: max(n, bytes.count)) }
+        defer { next += n }
+        return bytes[next..<next + n]
+    }
+
+    mutating func uuid() -> UUID {
+        var b = Array(take(16))
+        b[6] = (b[6] & 0x0f) | 0x40
+        b[8] = (b[8] & 0x3f) | 0x80
+        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+    }
+
+    mutating func hex(count: Int) -> String {
+        take(count).hexString
+    }
+}
+
+extension UUID {
+    /// `uuidString` (upper case, as Fluent stores UUIDs on SQLite) without Foundation's formatted printing.
+    var text: String {
+        withUnsafeBytes(of: uuid) { raw in
+            let hex = raw.hexString(uppercase: true).utf8
+            var out = ""
+            out.reserveCapacity(36)
+            for (i, c) in hex.enumerated() {
+                if i == 8 || i == 12 || i == 16 || i == 20 { out.append("-") }
+                out.unicodeScalars.append(UnicodeScalar(c))
+            }
+            return out
+        }
     }
 }
