@@ -58,6 +58,11 @@ struct RegistrationImportTests {
             #expect(profiles.allSatisfy { $0.idNumberCipher?.contains("320102") == false && $0.idNumberMasked?.contains("*") == true })
             let passport = try #require(profiles.first { $0.idType == "passport" })
             #expect(passport.background?.contains("2016-07-01") == true)  // serial 42552 read as a date
+            // The sealed numbers open under their account's context, as the review pages and exports open them.
+            let opened = try String(decoding: Self.sealer.open(try #require(passport.idNumberCipher), context: "candidate-id:\(passport.userID.uuidString)"), as: UTF8.self)
+            #expect(opened == "E12345678")
+            let phone = try String(decoding: Self.sealer.open(try #require(passport.phoneCipher), context: "candidate-phone:\(passport.userID.uuidString)"), as: UTF8.self)
+            #expect(phone.count == 11 && passport.phoneMasked == String(phone.prefix(3)) + "****" + String(phone.suffix(4)))
             let third = try #require(profiles.first { $0.fullName == "考生3" })
             #expect(third.background?.contains("qualification") == true && third.background?.contains("1132000000100123") == true)
             let audit = try await AuditEntry.query(on: t.db).filter(\.$action == "registration.import").all()

@@ -25,6 +25,13 @@ public struct ContentSealer: Sendable {
         try AES.GCM.seal(plaintext, using: key, authenticating: Data(context.utf8)).combined!.base64EncodedString()
     }
 
+    /// Seals with a caller-supplied 12-byte nonce, which must come from a cryptographic random source (batch imports
+    /// draw many at once instead of asking the kernel for each).
+    public func seal(_ plaintext: Data, context: String, randomNonce: some Sequence<UInt8>) throws -> String {
+        try AES.GCM.seal(plaintext, using: key, nonce: try AES.GCM.Nonce(data: Array(randomNonce)),
+                         authenticating: Data(context.utf8)).combined!.base64EncodedString()
+    }
+
     public func open(_ sealed: String, context: String) throws -> Data {
         guard let data = Data(base64Encoded: sealed) else { throw SealError.malformed }
         return try AES.GCM.open(try AES.GCM.SealedBox(combined: data), using: key, authenticating: Data(context.utf8))

@@ -143,7 +143,7 @@ public enum RegistrationImport {
                             for start in stride(from: 0, to: dataRows.count, by: max(size, 1)) {
                                 let part = Array(dataRows[start..<min(start + size, dataRows.count)])
                                 group.addTask {
-                                    var random = RandomBytes(count: part.count * 24)
+                                    var random = RandomBytes(count: part.count * 48)
                                     return part.map { context.check($0, header: header, random: &random) }
                                 }
                             }
@@ -447,8 +447,8 @@ public enum RegistrationImport {
                                     birthDate: birth, sex: sex, mobileHash: mobileHash, employer: employer, level: level,
                                     eligible: decision.eligible, explanation: decision.explanationZH,
                                     newUserID: userID, username: "b" + random.hex(count: 8).dropLast(), // 15 hex digits, like other batch accounts
-                                    idCipher: try sealer.seal(Data(number.utf8), context: "candidate-id:" + userID.text),
-                                    phoneCipher: try sealer.seal(Data(mobile.utf8), context: "candidate-phone:" + userID.text),
+                                    idCipher: try sealer.seal(Data(number.utf8), context: "candidate-id:" + userID.text, randomNonce: random.bytes(12)),
+                                    phoneCipher: try sealer.seal(Data(mobile.utf8), context: "candidate-phone:" + userID.text, randomNonce: random.bytes(12)),
                                     phoneMasked: ContactAddress.mobile(mobile).masked,
                                     backgroundJSON: RawApplicantProfile.json(asOf: nil, birthDate: nil, body: body),
                                     profileJSON: RawApplicantProfile.json(asOf: evaluated.asOf, birthDate: birth, body: body),
@@ -746,14 +746,19 @@ extension RawApplicantProfile {
     }
 }
 
-/// Random bytes drawn in one call (BoringSSL's generator) and handed out as version-4 UUIDs or hex text: a batch
-/// import needs several identifiers per row, and asking the kernel for each one costs more than the row's insert.
+/// Random bytes handed out as version-4 UUIDs or hex text. A batch import needs several identifiers per row, and
+/// asking the kernel for every eight bytes (what `SystemRandomNumberGenerator` and `SymmetricKey(size:)` do) costs
+/// more than the row's insert; so one fresh 256-bit key from the system encrypts zeros with AES-GCM, whose keystream
+/// (AES in counter mode) is the random stream.
 struct RandomBytes {
     private var bytes: [UInt8]
     private var next = 0
 
     init(count: Int) {
-        bytes = SymmetricKey(size: SymmetricKeySize(bitCount: max(16, count) * 8)).withUnsafeBytes { Array($0) }
+        let zeros = [UInt8](repeating: 0, count: max(16, count))
+        let key = SymmetricKey(size: .bits256)
+        bytes = (try? AES.GCM.seal(zeros, using: key, nonce: AES.GCM.Nonce()).ciphertext).map { Array($0) }
+            ?? (0..<zeros.count).map { _ in UInt8.random(in: .min ... .max) }
     }
 
     private mutating func take(_ n: Int) -> ArraySlice<UInt8> {
@@ -769,6 +774,8 @@ struct RandomBytes {
         return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
     }
 
+    mutating func bytes(_ count: Int) -> ArraySlice<UInt8> { take(count) }
+
     mutating func hex(count: Int) -> String {
         take(count).hexString
     }
@@ -778,14 +785,13 @@ extension UUID {
     /// `uuidString` (upper case, as Fluent stores UUIDs on SQLite) without Foundation's formatted printing.
     var text: String {
         withUnsafeBytes(of: uuid) { raw in
-            let hex = raw.hexString(uppercase: true).utf8
-            var out = ""
+            var out: [UInt8] = []
             out.reserveCapacity(36)
-            for (i, c) in hex.enumerated() {
-                if i == 8 || i == 12 || i == 16 || i == 20 { out.append("-") }
-                out.unicodeScalars.append(UnicodeScalar(c))
+            for (i, c) in raw.hexString(uppercase: true).utf8.enumerated() {
+                if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
+                out.append(c)
             }
-            return out
+            return String(decoding: out, as: UTF8.self)
         }
     }
 }
