@@ -135,6 +135,22 @@ struct RegistrationImportTests {
         }
     }
 
+    @Test("a person the body already knows gets only a new application, on their existing account")
+    func knownPerson() async throws {
+        try await TestApp.with { t in
+            let first = try await Self.plan(t)
+            let second = try await ExamFixture.publishedPlan(t, staffSuffix: "2")
+            #expect(try await Self.run(t, planID: first, [Self.row(1), Self.row(2)]).newCandidates == 2)
+            // Row 2 of the new file is the person of row 3 of the first file; row 3 is someone new.
+            let report = try await Self.run(t, planID: second, [Self.row(2), Self.row(5)])
+            #expect(report.errors.isEmpty && report.imported == 2 && report.newCandidates == 1)
+            #expect(try await CandidateProfile.query(on: t.db).count() == 3)
+            let known = try #require(try await CandidateProfile.query(on: t.db).filter(\.$fullName == "考生2").first())
+            let applications = try await StoredApplication.query(on: t.db).filter(\.$candidateID == known.userID).all()
+            #expect(Set(applications.map(\.planID)) == [first, second])
+        }
+    }
+
     @Test("the header must hold every required column once; a file with only a header imports nothing")
     func header() async throws {
         try await TestApp.with { t in
@@ -213,15 +229,19 @@ struct RegistrationImportTests {
         #expect(hasher("a") != sealer.keyedHasher(purpose: "contact")("a"))
         // UUIDs are stored as Foundation's upper-case text on SQLite; the import's ids must read back as UUIDs.
         var random = RandomBytes(count: 8)
-        var seen = Set<UUID>()
+        var ids: [UUID] = []
         for _ in 0..<200 {
             let id = random.uuid()
             #expect(id.text == id.uuidString)
             #expect(UUID(uuidString: id.text) == id)
-            #expect(id.uuidString.dropFirst(14).first == "4")
-            seen.insert(id)
+            #expect(id.uuidString.dropFirst(14).first == "7")  // version 7: time-ordered
+            ids.append(id)
         }
-        #expect(seen.count == 200)
+        // Distinct, and in order as SQLite compares the stored text, so the imports append to the id indexes.
+        #expect(Set(ids).count == 200 && ids.map(\.uuidString) == ids.map(\.uuidString).sorted())
+        let later = RandomBytes(count: 16)
+        var copy = later
+        #expect(copy.uuid().uuidString.prefix(8) >= ids[0].uuidString.prefix(8))
         let username = random.hex(count: 8)
         #expect(username.count == 16 && username.allSatisfy { $0.isHexDigit && !$0.isUppercase })
     }

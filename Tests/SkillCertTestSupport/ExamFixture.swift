@@ -15,9 +15,10 @@ public struct ExamFixture {
     public static let sealer = ContentSealer(base64: TestApp.contentKey)!
 
     /// A published 电工 plan offering 四级 and 三级, open today (2026-11-27), taking 100 candidates.
-    public static func publishedPlan(_ t: TestApp) async throws -> UUID {
-        let coord = try await t.createUser("coord", roles: [.coordination])
-        let leader = try await t.createUser("leader", roles: [.leadership])
+    /// `staffSuffix` names the drafting and approving accounts apart when a test publishes several plans.
+    public static func publishedPlan(_ t: TestApp, staffSuffix: String = "") async throws -> UUID {
+        let coord = try await t.createUser("coord" + staffSuffix, roles: [.coordination])
+        let leader = try await t.createUser("leader" + staffSuffix, roles: [.leadership])
         let standard = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: t.db)
         let p = CertificationPlan(title: "2026 年第四批电工认定", standardID: try standard.requireID().uuidString, occupationName: "电工",
                                   levels: [4, 3], workType: nil, registrationOpens: LocalDate(iso: "2026-11-20")!,

@@ -99,33 +99,45 @@ public enum RegistrationImport {
                                        en: "registration for this plan is not open")
         }
         let standard = try await StandardStore.find(id: plan.standardID, on: db).standard()
-        let context = Context(plan: p, standard: standard, today: time.now().chinaLocalDate, sealer: sealer,
-                              idHash: sealer.keyedHasher(purpose: "id-number"), contactHash: sealer.keyedHasher(purpose: "contact"))
         let batchID = UUID()
         let payment = (p.feeYuan > 0 ? PaymentStatus.unpaid : .notRequired).rawValue
+        let context = Context(plan: p, standard: standard, today: time.now().chinaLocalDate, sealer: sealer,
+                              idHash: sealer.keyedHasher(purpose: "id-number"), contactHash: sealer.keyedHasher(purpose: "contact"))
         do {
             return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
                 var state = State()
                 let clock = ContinuousClock()
                 var timings: [String: Duration] = [:]
                 let sqlite = (audit.db as? any SQLDatabase)?.dialect.name == "sqlite"
-                // A large transaction spills SQLite's small default page cache to the WAL again and again.
-                if sqlite, let sql = audit.db as? any SQLDatabase { try await sql.raw("PRAGMA cache_size = -65536").run() }
-                // Chunk N is written while chunk N+1 is checked: the checking is CPU work, the writing is SQLite's.
-                var pending: Task<(imported: Int, created: Int), any Error>?
-                func settle() async throws {
-                    guard let write = pending else { return }
-                    pending = nil
+                // A large transaction spills SQLite's small default page cache to the WAL again and again; and each
+                // multi-row INSERT copies every page it touches to a statement journal, a temporary file by default.
+                if sqlite, let sql = audit.db as? any SQLDatabase {
+                    try await sql.raw("PRAGMA cache_size = -65536").run()
+                    try await sql.raw("PRAGMA temp_store = MEMORY").run()
+                }
+                // Chunk N is looked up and written while chunk N+1 is checked: the checking is CPU work on every
+                // core, the rest is SQLite's on the transaction's connection.
+                // Up to `writesAhead` chunks wait for the writer, each write task starting when the one before it
+                // is done, so both cores check while SQLite writes.
+                var pending: [Task<Written, any Error>] = []
+                let writesAhead = 3
+                func settle(keeping: Int = 0) async throws {
+                    while pending.count > keeping { try await settleOldest() }
+                }
+                func settleOldest() async throws {
+                    let write = pending.removeFirst()
                     let mark = clock.now
                     let done = try await write.value
                     timings["write (waited)", default: .zero] += clock.now - mark
+                    timings["lookup (in the writer)", default: .zero] += done.lookup
                     state.imported += done.imported
                     state.newCandidates += done.created
+                    for e in done.errors { state.add(e) }
                 }
                 do {
                     for try await chunk in rows {
                         var prepared: [Prepared] = []
-                        var mark = clock.now
+                        let mark = clock.now
                         var dataRows: [TableRow] = []
                         for row in chunk {
                             if state.header == nil {
@@ -137,44 +149,39 @@ public enum RegistrationImport {
                         state.rows += dataRows.count
                         // Rows are checked on every core, then deduplicated in file order.
                         let header = state.header ?? [:]
-                        let checked = await withTaskGroup(of: [Checked].self) { group in
-                            let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-                            let size = (dataRows.count + parts - 1) / max(parts, 1)
-                            for start in stride(from: 0, to: dataRows.count, by: max(size, 1)) {
-                                let part = Array(dataRows[start..<min(start + size, dataRows.count)])
-                                group.addTask {
-                                    var random = RandomBytes(count: part.count * 48)
-                                    return part.map { context.check($0, header: header, random: &random) }
-                                }
-                            }
-                            var all: [Checked] = []
-                            for await result in group { all += result }
-                            return all.sorted { $0.number < $1.number }
-                        }
+                        let checked = await checkOnEveryCore(dataRows, context: context, header: header)
                         for c in checked {
                             if let ok = deduplicate(c, state: &state) { prepared.append(ok) }
                         }
                         timings["check", default: .zero] += clock.now - mark
-                        try await settle()
-                        mark = clock.now
-                        try await checkAgainstDatabase(&prepared, planID: planID, state: &state, on: audit.db)
-                        timings["lookup", default: .zero] += clock.now - mark
+                        try await settle(keeping: writesAhead - 1)
                         progress?(state.rows)
-                        guard state.errors.isEmpty else { continue }
                         let rowsToWrite = prepared
                         let database = audit.db
-                        pending = Task {
-                            try await insert(rowsToWrite, planID: planID, batchID: batchID, payment: payment, on: database, time: time)
-                        }
+                        let checkedClean = state.errors.isEmpty
+                        let previous = pending.last
+                        pending.append(Task {
+                            // One writer at a time on the transaction's connection, in file order.
+                            let before = try await previous?.value
+                            // Once a problem is known nothing more is written (it will all roll back), but every chunk
+                            // is still looked up so the report lists every row that is already registered.
+                            let clean = checkedClean && (before?.clean ?? true)
+                            let start = ContinuousClock.now
+                            let (kept, errors) = try await checkAgainstDatabase(rowsToWrite, planID: planID, on: database)
+                            let lookup = ContinuousClock.now - start
+                            guard clean, errors.isEmpty else { return Written(imported: 0, created: 0, errors: errors, lookup: lookup, clean: false) }
+                            let done = try await insert(kept, planID: planID, batchID: batchID, payment: payment, on: database, time: time)
+                            return Written(imported: done.imported, created: done.created, errors: [], lookup: lookup, clean: true)
+                        })
                     }
                     try await settle()
                 } catch {
                     // Never leave a write running on the transaction's connection after it is rolled back.
-                    _ = try? await pending?.value
-                    if sqlite, let sql = audit.db as? any SQLDatabase { try? await sql.raw("PRAGMA cache_size = -2000").run() }
+                    for write in pending { _ = try? await write.value }
+                    if sqlite, let sql = audit.db as? any SQLDatabase { try? await restoreSQLiteSettings(sql) }
                     throw error
                 }
-                if sqlite, let sql = audit.db as? any SQLDatabase { try await sql.raw("PRAGMA cache_size = -2000").run() }
+                if sqlite, let sql = audit.db as? any SQLDatabase { try await restoreSQLiteSettings(sql) }
                 if state.errors.isEmpty, p.capacity > 0 {
                     let active = try await StoredApplication.query(on: audit.db).filter(\.$planID == planID)
                         .filter(\.$status !~ [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]).count()
@@ -189,7 +196,11 @@ public enum RegistrationImport {
                 } else if state.rows == 0 {
                     state.add(RowError(row: 0, column: "", code: "no_rows", zh: "文件中没有报名数据（只有表头）", en: "the file has a header but no rows"))
                 }
-                if !state.errors.isEmpty { throw Rejected(errors: state.errors, rows: state.rows, total: state.errorCount) }
+                // Problems found by the writer arrive a chunk late: list them all in row order.
+                if !state.errors.isEmpty {
+                    throw Rejected(errors: state.errors.enumerated().sorted { ($0.element.row, $0.offset) < ($1.element.row, $1.offset) }.map(\.element),
+                                   rows: state.rows, total: state.errorCount)
+                }
                 let batch = RegistrationBatch()
                 batch.id = batchID
                 batch.planID = planID
@@ -215,6 +226,12 @@ public enum RegistrationImport {
         }
     }
 
+    /// SQLite's defaults again, for the next user of this pooled connection.
+    static func restoreSQLiteSettings(_ sql: any SQLDatabase) async throws {
+        try await sql.raw("PRAGMA cache_size = -2000").run()
+        try await sql.raw("PRAGMA temp_store = DEFAULT").run()
+    }
+
     struct Rejected: Error {
         var errors: [RowError]
         var rows: Int
@@ -238,8 +255,8 @@ public enum RegistrationImport {
         }
     }
 
-    /// A checked row, ready to write: everything a row needs (its new account's id, the sealed numbers, the profile
-    /// JSON) is computed while checking, on every core, so the single writer only binds values.
+    /// A checked row, ready to write: the new account's id, the sealed numbers and the profile JSON are made while
+    /// checking, on every core, so the single writer only looks up and binds.
     struct Prepared {
         var row: Int
         var name: String
@@ -262,6 +279,7 @@ public enum RegistrationImport {
         /// The profile as the candidate's background, and as evaluated for this application (with `asOf`).
         var backgroundJSON: String
         var profileJSON: String
+        /// The person's account when the ID number is already known; then only the application is written.
         var existingUser: UUID?
     }
 
@@ -492,9 +510,60 @@ public enum RegistrationImport {
         return prepared
     }
 
-    /// Finds rows whose person already applied to the plan, and rows whose mobile number belongs to someone else.
-    static func checkAgainstDatabase(_ prepared: inout [Prepared], planID: UUID, state: inout State, on db: any Database) async throws {
-        guard !prepared.isEmpty else { return }
+    /// Checks rows on every core, outside Swift's cooperative pool: that pool has one thread per core, and the
+    /// writer's code between its SQLite calls must not queue behind the checking. Results come back in file order.
+    static func checkOnEveryCore(_ rows: [TableRow], context: Context, header: [Key: Int]) async -> [Checked] {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let size = max(1, (rows.count + parts - 1) / parts)
+        let slices = stride(from: 0, to: rows.count, by: size).map { Array(rows[$0..<min($0 + size, rows.count)]) }
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                let results = Slots<[Checked]>(count: slices.count, initial: [])
+                DispatchQueue.concurrentPerform(iterations: slices.count) { i in
+                    var random = RandomBytes(count: slices[i].count * 48)
+                    results.set(i, slices[i].map { context.check($0, header: header, random: &random) })
+                }
+                continuation.resume(returning: results.take().flatMap { $0 })
+            }
+        }
+    }
+
+    /// Fixed slots that concurrent workers fill, each worker its own index.
+    final class Slots<T>: @unchecked Sendable {
+        private let storage: UnsafeMutablePointer<T>
+        private let count: Int
+
+        init(count: Int, initial: T) {
+            self.count = count
+            storage = .allocate(capacity: max(count, 1))
+            storage.initialize(repeating: initial, count: count)
+        }
+
+        func set(_ index: Int, _ value: T) { storage[index] = value }
+
+        /// The filled slots, once every worker is done.
+        func take() -> [T] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+        deinit {
+            storage.deinitialize(count: count)
+            storage.deallocate()
+        }
+    }
+
+    /// What the writer did with a chunk.
+    struct Written: Sendable {
+        var imported: Int
+        var created: Int
+        var errors: [RowError]
+        var lookup: Duration
+        /// No problem in this chunk or any before it: what follows may be written.
+        var clean: Bool
+    }
+
+    /// Finds rows whose person already applied to the plan, and rows whose mobile number belongs to someone else;
+    /// returns the other rows (with the existing account of a known person) and a problem for each of these.
+    static func checkAgainstDatabase(_ prepared: [Prepared], planID: UUID, on db: any Database) async throws -> (kept: [Prepared], errors: [RowError]) {
+        guard !prepared.isEmpty else { return ([], []) }
         // Only the columns needed, without building models: this runs once per chunk on the writer's connection.
         guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持批量导入", en: "an SQL database is required") }
         var idOwners: [String: UUID] = [:]
@@ -516,21 +585,22 @@ public enum RegistrationImport {
         }
         let applied = Set(active)
         var kept: [Prepared] = []
+        var errors: [RowError] = []
         for var row in prepared {
             row.existingUser = idOwners[row.idHash]
             if let user = row.existingUser, applied.contains(user) {
-                state.add(RowError(row: row.row, column: "证件号码", code: "already_applied",
+                errors.append(RowError(row: row.row, column: "证件号码", code: "already_applied",
                                    zh: "第 \(row.row) 行“证件号码”：该考生已报名本计划", en: "row \(row.row): this person already applied to the plan"))
                 continue
             }
             if row.existingUser == nil, let owner = mobileOwners[row.mobileHash], owner != row.idHash {
-                state.add(RowError(row: row.row, column: "手机号码", code: "mobile_taken",
+                errors.append(RowError(row: row.row, column: "手机号码", code: "mobile_taken",
                                    zh: "第 \(row.row) 行“手机号码”：该号码已被其他考生使用", en: "row \(row.row): the mobile number belongs to another candidate"))
                 continue
             }
             kept.append(row)
         }
-        prepared = kept
+        return (kept, errors)
     }
 
     /// Writes a chunk: new candidates (accounts the candidate can claim later), then the applications. Plain
@@ -746,31 +816,49 @@ extension RawApplicantProfile {
     }
 }
 
-/// Random bytes handed out as version-4 UUIDs or hex text. A batch import needs several identifiers per row, and
-/// asking the kernel for every eight bytes (what `SystemRandomNumberGenerator` and `SymmetricKey(size:)` do) costs
-/// more than the row's insert; so one fresh 256-bit key from the system encrypts zeros with AES-GCM, whose keystream
-/// (AES in counter mode) is the random stream.
+/// Random bytes, handed out as time-ordered UUIDs, nonces or hex text. A batch import needs several identifiers per
+/// row, and asking the kernel for every eight bytes (what `SystemRandomNumberGenerator` and `SymmetricKey(size:)` do)
+/// costs more than the row's insert; so one fresh 256-bit key from the system encrypts zeros with AES-GCM, whose
+/// keystream (AES in counter mode) is the random stream.
 struct RandomBytes {
     private var bytes: [UInt8]
     private var next = 0
+    /// Milliseconds since 1970 when this stream began, and how many UUIDs it has handed out.
+    private let millisecond: UInt64
+    private var counter: UInt32 = 0
 
     init(count: Int) {
         let zeros = [UInt8](repeating: 0, count: max(16, count))
         let key = SymmetricKey(size: .bits256)
         bytes = (try? AES.GCM.seal(zeros, using: key, nonce: AES.GCM.Nonce()).ciphertext).map { Array($0) }
             ?? (0..<zeros.count).map { _ in UInt8.random(in: .min ... .max) }
+        millisecond = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
     }
 
     private mutating func take(_ n: Int) -> ArraySlice<UInt8> {
-        if next + n > bytes.count { self = RandomBytes(count: max(n, bytes.count)) }
+        if next + n > bytes.count {
+            let count = counter
+            self = RandomBytes(count: max(n, bytes.count))
+            counter = count
+        }
         defer { next += n }
         return bytes[next..<next + n]
     }
 
+    /// A UUID version 7 (RFC 9562): the stream's start time in milliseconds, a 30-bit counter, then random bits. Ids
+    /// that grow in order are appended to the primary-key and foreign-key indexes instead of splitting pages all over
+    /// them — the bulk of SQLite's work in a large import.
     mutating func uuid() -> UUID {
         var b = Array(take(16))
-        b[6] = (b[6] & 0x0f) | 0x40
-        b[8] = (b[8] & 0x3f) | 0x80
+        let t = millisecond, c = counter
+        counter &+= 1
+        b[0] = UInt8(truncatingIfNeeded: t >> 40); b[1] = UInt8(truncatingIfNeeded: t >> 32); b[2] = UInt8(truncatingIfNeeded: t >> 24)
+        b[3] = UInt8(truncatingIfNeeded: t >> 16); b[4] = UInt8(truncatingIfNeeded: t >> 8); b[5] = UInt8(truncatingIfNeeded: t)
+        b[6] = 0x70 | UInt8(truncatingIfNeeded: (c >> 26) & 0x0f)
+        b[7] = UInt8(truncatingIfNeeded: c >> 18)
+        b[8] = 0x80 | UInt8(truncatingIfNeeded: (c >> 12) & 0x3f)
+        b[9] = UInt8(truncatingIfNeeded: c >> 4)
+        b[10] = UInt8(truncatingIfNeeded: (c & 0x0f) << 4) | (b[10] & 0x0f)
         return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
     }
 
