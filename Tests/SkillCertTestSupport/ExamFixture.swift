@@ -99,6 +99,73 @@ public struct ExamFixture {
     }
 }
 
+/// A computer-based theory session (2027-01-10 09:00, 90 minutes) with every fixture candidate seated and one
+/// sealed paper of four items — single choice 40, multiple choice 30, true/false 20, fill-in 10 points — attached.
+public struct ComputerExam {
+    public var fixture: ExamFixture
+    public var sessionID: UUID
+    public var paperID: UUID
+    public var content: PaperStore.PaperContent
+    /// Ticket and resident ID number of each candidate, in fixture order.
+    public var logins: [(ticket: String, idNumber: String)]
+
+    /// The items of the paper, in this order in `content` (the paper itself has its own order).
+    public static let items: [(ItemType, Int, ItemContent)] = [
+        (.singleChoice, 40, ItemContent(stem: "我国低压配电系统的线电压一般为多少？", options: ["220V", "380V", "10kV", "36V"], correct: [1])),
+        (.multipleChoice, 30, ItemContent(stem: "下列属于安全用具的有哪些？", options: ["绝缘手套", "验电器", "钢丝钳", "绝缘靴"], correct: [0, 1, 3])),
+        (.trueFalse, 20, ItemContent(stem: "可以带电更换熔断器熔体。", correct: [1])),
+        (.fillIn, 10, ItemContent(stem: "安全电压的最高值为____V。", acceptedAnswers: ["36", "三十六"])),
+    ]
+
+    public static func make(_ t: TestApp, candidates: Int = 2, password: String? = nil) async throws -> ComputerExam {
+        let fixture = try await ExamFixture.make(t, employers: (0..<candidates).map { "单位\($0)" })
+        let session = try await fixture.session(t, mode: .computer)
+        let sessionID = try session.requireID()
+        if let password {
+            session.sessionPassword = password
+            try await session.save(on: t.db)
+        }
+        try await SessionStore.allocateSeats(sessionID: sessionID, seed: 7, actor: fixture.staff.actor, on: t.db, time: t.time)
+        // Four approved items (written and approved by two item & examiner staff), one paper drawn from them.
+        let standardID = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: t.db).requireID()
+        let author = try await t.createUser("author", roles: [.itemExaminer])
+        let reviewer = try await t.createUser("reviewer", roles: [.itemExaminer])
+        var entries: [PaperStore.PaperContent.Entry] = []
+        for (i, item) in items.enumerated() {
+            let stored = try await ItemBankStore.create(.init(standardID: standardID, level: 4, part: .theory, scopeCode: "B", elementCode: "001",
+                                                              type: item.0, content: item.2, difficulty: 0.7, source: "示例", tags: ["机考测试"]),
+                                                        author: author.actor, sealer: ExamFixture.sealer, on: t.db, time: t.time)
+            try await ItemBankStore.act(.submit, itemID: stored.requireID(), reason: nil, actor: author.actor, on: t.db, time: t.time)
+            try await ItemBankStore.act(.approve, itemID: stored.requireID(), reason: nil, actor: reviewer.actor, on: t.db, time: t.time)
+            entries.append(.init(position: i + 1, itemID: try stored.requireID(), versionID: UUID(), version: 1, scope: "B", element: "001",
+                                 type: item.0, points: item.1, content: item.2))
+        }
+        try await PaperStore.saveBlueprint(Blueprint(cells: items.map { .init(scope: "B", type: $0.0, count: 1, pointsEach: $0.1) },
+                                                     difficultyTarget: 0.7, difficultyTolerance: 0.1, corePointsShare: 0, maxOverlap: 1, exposureLimit: 5),
+                                           standardID: standardID, level: 4, part: .theory, note: "机考测试", actor: fixture.staff.actor,
+                                           on: t.db, time: t.time)
+        let papers = try await PaperStore.assemble(standardID: standardID, level: 4, part: .theory, forms: 1, seed: 1, releaseAt: nil,
+                                                   actor: fixture.staff.actor, sealer: ExamFixture.sealer, on: t.db, time: t.time)
+        let paperID = try papers[0].requireID()
+        let content = PaperStore.PaperContent(label: "A", occupation: "电工", level: 4, part: .theory, entries: entries)
+        try await AttemptStore.attachPaper(paperID, to: sessionID, actor: fixture.staff.actor, on: t.db, time: t.time)
+        var logins: [(String, String)] = []
+        for (i, candidate) in fixture.candidates.enumerated() {
+            guard let ticket = try await AdmissionTicketRecord.query(on: t.db).filter(\.$candidateID == candidate).first() else {
+                throw DomainError.notFound(what: "ticket")
+            }
+            logins.append((ticket.number, ResidentID.completing("32010219900101" + String(format: "%03d", i))!))
+        }
+        return ComputerExam(fixture: fixture, sessionID: sessionID, paperID: paperID, content: content, logins: logins)
+    }
+
+    /// Moves the test clock to `minutes` after the session's start (negative: before it).
+    public func at(minutes: Double, _ t: TestApp) {
+        let target = TimeSlot(date: LocalDate(iso: "2027-01-10")!, startMinute: 9 * 60, minutes: 0).start.addingTimeInterval(minutes * 60)
+        t.time.advance(by: target.timeIntervalSince(t.time.now()))
+    }
+}
+
 extension TestApp {
     /// Publishes a 电工 plan through the pages, as coordination drafts it and leadership approves it (users `coord`,
     /// `leader` and `exams` are created); registration is open on 2026-11-27.

@@ -14,6 +14,10 @@ public struct TimeSlot: Sendable, Equatable, Codable {
 
     public var endMinute: Int { startMinute + minutes }
 
+    /// The instants the slot starts and ends (the slot is in China's time, UTC+8).
+    public var start: Date { Date(timeIntervalSince1970: Double(date.dayNumber * 86_400 + startMinute * 60 - 8 * 3600)) }
+    public var end: Date { start.addingTimeInterval(Double(minutes * 60)) }
+
     /// Two slots overlap when they share any minute (back-to-back sessions do not).
     public func overlaps(_ other: TimeSlot) -> Bool {
         date == other.date && startMinute < other.endMinute && other.startMinute < endMinute

@@ -134,6 +134,8 @@ public final class ExamSession: Model, @unchecked Sendable {
     @Field(key: "minutes") public var minutes: Int
     @Field(key: "site_code") public var siteCode: String
     @OptionalField(key: "seat_seed") public var seatSeed: Int64?
+    /// Announced by the invigilator at the start; candidates type it with their ticket (computer-based sessions).
+    @OptionalField(key: "session_password") public var sessionPassword: String?
     @Field(key: "created_at") public var createdAt: Date
 
     public init() {}

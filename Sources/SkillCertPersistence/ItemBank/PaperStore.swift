@@ -80,6 +80,19 @@ public enum PaperStore {
             public var type: ItemType
             public var points: Int
             public var content: ItemContent
+
+            public init(position: Int, itemID: UUID, versionID: UUID, version: Int, scope: String, element: String, type: ItemType,
+                        points: Int, content: ItemContent) {
+                self.position = position
+                self.itemID = itemID
+                self.versionID = versionID
+                self.version = version
+                self.scope = scope
+                self.element = element
+                self.type = type
+                self.points = points
+                self.content = content
+            }
         }
 
         public var label: String
@@ -88,6 +101,21 @@ public enum PaperStore {
         public var part: AssessmentPartKind
         public var entries: [Entry]
         public var totalPoints: Int { entries.reduce(0) { $0 + $1.points } }
+
+        public init(label: String, occupation: String, level: Int, part: AssessmentPartKind, entries: [Entry]) {
+            self.label = label
+            self.occupation = occupation
+            self.level = level
+            self.part = part
+            self.entries = entries
+        }
+    }
+
+    /// A paper's content sealed under its own fresh key, and that key sealed under the installation key.
+    public static func seal(_ content: PaperContent, paperID: UUID, sealer: ContentSealer) throws -> (content: String, wrappedKey: String) {
+        let paperKey = SymmetricKey(size: .bits256)
+        return (try ContentSealer(key: paperKey).seal(json: content, context: "paper:\(paperID.uuidString)"),
+                try sealer.seal(paperKey.withUnsafeBytes { Data($0) }, context: "paper-key:\(paperID.uuidString)"))
     }
 
     /// Draws `forms` parallel papers from the approved items by the latest blueprint (saving the derived one as
@@ -159,8 +187,6 @@ public enum PaperStore {
                                          points: slot.points, content: content))
                 }
                 let paperID = UUID()
-                let paperKey = SymmetricKey(size: .bits256)
-                let paperSealer = ContentSealer(key: paperKey)
                 let payload = PaperContent(label: form.label, occupation: standard.occupation.name, level: level, part: part,
                                            entries: entries)
                 let paper = StoredPaper()
@@ -174,8 +200,7 @@ public enum PaperStore {
                 paper.seed = String(seed)
                 paper.itemCount = entries.count
                 paper.difficulty = form.difficulty
-                paper.sealedContent = try paperSealer.seal(json: payload, context: "paper:\(paperID.uuidString)")
-                paper.wrappedKey = try sealer.seal(paperKey.withUnsafeBytes { Data($0) }, context: "paper-key:\(paperID.uuidString)")
+                (paper.sealedContent, paper.wrappedKey) = try seal(payload, paperID: paperID, sealer: sealer)
                 paper.releaseAt = releaseAt
                 paper.status = StoredPaper.Status.sealed.rawValue
                 paper.excludedReaders = authors.map(\.uuidString).sorted().joined(separator: ",")

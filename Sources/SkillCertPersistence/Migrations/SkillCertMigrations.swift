@@ -21,6 +21,7 @@ public enum SkillCertMigrations {
             CreateApplications(),
             UpdateRegistrationAddMaterials(),
             CreateExamAffairs(),
+            CreateExamAttempts(),
         ]
     }
 }

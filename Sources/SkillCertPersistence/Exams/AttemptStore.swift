@@ -1,0 +1,419 @@
+import Crypto
+import FluentKit
+import Foundation
+import SQLKit
+import SkillCertCore
+
+/// Computer-based theory exams: sign-in with the ticket, the paper as the candidate sees it, durable autosaves,
+/// submission with grading, and the invigilator's controls. Saves are not audited one by one (thousands a second);
+/// sign-ins, submissions, scores and every invigilator action are.
+public enum AttemptStore {
+    /// Candidates may sign in from this long before the start (to confirm identity and read the rules).
+    public static let signInLead: TimeInterval = 30 * 60
+    /// A client that has not been heard from for this long shows as disconnected on the console.
+    public static let disconnectedAfter: TimeInterval = 60
+
+    public struct Login: Sendable {
+        public var token: String
+        public var attemptID: UUID
+    }
+
+    static func failure(_ code: String, _ zh: String, _ en: String) -> DomainError { .forbidden(code: code, zh: zh, en: en) }
+
+    // MARK: Sign-in
+
+    /// Signs a candidate in with ticket number and ID number (and the session password when one is set). A second
+    /// sign-in while the attempt is held by another client needs the invigilator's authorisation (a resume).
+    public static func login(ticketNumber: String, idNumber: String, sessionPassword: String?, sealer: ContentSealer,
+                             on db: any Database, time: any TimeSource) async throws -> Login {
+        let refused = failure("login_failed", "准考证号或证件号码不正确", "the ticket number or the ID number is wrong")
+        guard let ticket = try await AdmissionTicketRecord.query(on: db).filter(\.$number == ticketNumber.trimmingCharacters(in: .whitespaces)).first(),
+              let profile = try await CandidateProfile.query(on: db).filter(\.$userID == ticket.candidateID).first(),
+              profile.idNumberHash == sealer.keyedHash(ResidentID.normalized(idNumber), purpose: "id-number") else { throw refused }
+        let now = time.now()
+        let seats = try await SeatAssignment.query(on: db).filter(\.$candidateID == ticket.candidateID).all()
+        let sessions = try await ExamSession.query(on: db).filter(\.$id ~~ seats.map(\.sessionID))
+            .filter(\.$mode == ExamSession.Mode.computer.rawValue).all()
+        guard let session = sessions.first(where: { now >= $0.slot.start.addingTimeInterval(-signInLead) && now < $0.slot.end }),
+              let sessionID = session.id, let seat = seats.first(where: { $0.sessionID == sessionID }), let seatID = seat.id else {
+            throw DomainError.conflict(code: "no_open_session", zh: "当前没有您的机考场次（开考前 30 分钟起可登录）",
+                                       en: "none of your computer-based sessions is open now (sign-in opens 30 minutes before the start)")
+        }
+        if let password = session.sessionPassword, !password.isEmpty,
+           password != (sessionPassword ?? "").trimmingCharacters(in: .whitespaces) {
+            throw failure("wrong_session_password", "考场密码不正确，请听监考员宣布", "the session password is wrong")
+        }
+        let token = newToken()
+        let actor = AuditActor(id: ticket.candidateID, name: profile.fullName)
+        let attemptID: UUID = try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            if let attempt = try await ExamAttempt.query(on: audit.db).filter(\.$sessionID == sessionID).filter(\.$candidateID == ticket.candidateID).first() {
+                if attempt.statusValue.isFinal {
+                    throw DomainError.conflict(code: "attempt_closed", zh: "您已交卷，不能再次登录作答", en: "this attempt has been submitted")
+                }
+                let resuming = attempt.tokenHash != nil
+                if resuming && !attempt.resumeAllowed {
+                    throw DomainError.conflict(code: "resume_needs_invigilator", zh: "您已在其他设备登录。如需换机或重新进入，请监考员授权后再登录",
+                                               en: "this attempt is open on another client; the invigilator must authorise a resume")
+                }
+                attempt.tokenHash = hash(token)
+                attempt.resumeAllowed = false
+                attempt.lastSeenAt = now
+                try await attempt.save(on: audit.db)
+                try await audit.record(AuditEvent(action: resuming ? "exam.resume" : "exam.login", targetType: "attempt",
+                                                  targetID: try attempt.requireID().uuidString, details: "seat \(seat.seat)"))
+                return try attempt.requireID()
+            }
+            let papers = try await SessionPaper.query(on: audit.db).filter(\.$sessionID == sessionID).all().map(\.paperID)
+                .sorted { $0.uuidString < $1.uuidString }
+            guard !papers.isEmpty else {
+                throw DomainError.conflict(code: "no_paper", zh: "本场次尚未指定试卷，请联系监考员", en: "no paper is assigned to this session")
+            }
+            let attempt = ExamAttempt()
+            attempt.sessionID = sessionID
+            attempt.seatID = seatID
+            attempt.candidateID = ticket.candidateID
+            attempt.paperID = papers[seat.seat % papers.count]
+            attempt.status = AttemptStatus.notStarted.rawValue
+            attempt.scheduledEnd = session.slot.end
+            attempt.extensionSeconds = 0
+            attempt.pausedSeconds = 0
+            attempt.tokenHash = hash(token)
+            attempt.resumeAllowed = false
+            attempt.lastSeenAt = now
+            attempt.pendingReview = 0
+            attempt.createdAt = now
+            try await attempt.create(on: audit.db)
+            try await audit.record(AuditEvent(action: "exam.login", targetType: "attempt", targetID: try attempt.requireID().uuidString,
+                                              details: "session \(sessionID.uuidString), seat \(seat.seat)"))
+            return try attempt.requireID()
+        }
+        return Login(token: token, attemptID: attemptID)
+    }
+
+    /// The attempt a client token belongs to.
+    public static func authenticate(token: String, on db: any Database) async throws -> ExamAttempt? {
+        guard token.count == 64 else { return nil }
+        return try await ExamAttempt.query(on: db).filter(\.$tokenHash == hash(token)).first()
+    }
+
+    static func newToken() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }.hexString
+    }
+
+    static func hash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).hexString }
+
+    // MARK: The candidate's view
+
+    /// The paper as the candidate sees it: no keys, items and options in the attempt's own order.
+    public struct PaperView: Codable, Sendable {
+        public struct Item: Codable, Sendable {
+            public var itemId: UUID
+            public var number: Int
+            public var type: String
+            public var stem: String
+            /// Options in the order shown, each with its original index (what an answer names).
+            public var options: [Option]
+            public var points: Int
+        }
+
+        public struct Option: Codable, Sendable {
+            public var index: Int
+            public var text: String
+        }
+
+        public struct Saved: Codable, Sendable {
+            public var response: [String]
+            public var seq: Int
+        }
+
+        public var attemptId: UUID
+        public var status: String
+        public var candidateName: String
+        public var sessionTitle: String
+        /// Seconds until the start while waiting, else seconds left.
+        public var startsInSeconds: Int
+        public var remainingSeconds: Int
+        public var paused: Bool
+        public var totalPoints: Int
+        public var items: [Item]
+        public var answers: [String: Saved]
+        public var score: Double?
+    }
+
+    /// Loads the attempt for its client: starts it when the session has started, submits it when its time is up.
+    public static func view(_ attempt: ExamAttempt, sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> PaperView {
+        let now = time.now()
+        let session = try await SessionStore.find(attempt.sessionID, on: db)
+        var attempt = attempt
+        if attempt.statusValue == .inProgress, attempt.clock.isExpired(at: now) {
+            attempt = try await submit(attempt, endedBy: .clock, reason: nil, actor: .system("exam-clock"), sealer: sealer, on: db, time: time)
+        }
+        let profile = try await CandidateProfile.query(on: db).filter(\.$userID == attempt.candidateID).first()
+        let plan = try await PlanStore.find(session.planID, on: db).plan()
+        let title = "\(plan.occupationName) \(Level(session.level).fullName) 理论知识考试"
+        let started = now >= session.slot.start
+        if started, attempt.statusValue == .notStarted {
+            attempt.status = AttemptStatus.inProgress.rawValue
+            attempt.startedAt = now
+        }
+        attempt.lastSeenAt = now
+        try await attempt.save(on: db)
+        var view = PaperView(attemptId: try attempt.requireID(), status: attempt.status, candidateName: profile?.fullName ?? "",
+                             sessionTitle: title, startsInSeconds: max(0, Int(session.slot.start.timeIntervalSince(now).rounded(.up))),
+                             remainingSeconds: attempt.statusValue.isFinal ? 0 : attempt.clock.remainingSeconds(at: now),
+                             paused: attempt.clock.isPaused, totalPoints: 0, items: [], answers: [:], score: attempt.score)
+        guard started, !attempt.statusValue.isFinal else { return view }
+        let paper = try await PaperCache.shared.content(attempt.paperID, sealer: sealer, on: db, time: time)
+        view.totalPoints = paper.totalPoints
+        let order = AttemptOrder(seed: AttemptOrder.seed(try attempt.requireID()), optionCounts: paper.entries.map { $0.content.options?.count ?? 0 },
+                                 shuffleOptions: paper.entries.map { $0.type != .trueFalse })
+        view.items = order.items.enumerated().map { number, position in
+            let entry = paper.entries[position]
+            let shown: [PaperView.Option]
+            switch entry.type {
+            case .trueFalse: shown = [PaperView.Option(index: 0, text: "正确"), PaperView.Option(index: 1, text: "错误")]
+            default: shown = (order.options[position] ?? []).map { PaperView.Option(index: $0, text: entry.content.options?[$0] ?? "") }
+            }
+            return PaperView.Item(itemId: entry.itemID, number: number + 1, type: entry.type.rawValue, stem: entry.content.stem, options: shown, points: entry.points)
+        }
+        for answer in try await ExamAnswer.query(on: db).filter(\.$attemptID == attempt.requireID()).all() {
+            view.answers[answer.itemID.uuidString] = .init(response: answer.responseValues, seq: answer.seq)
+        }
+        return view
+    }
+
+    // MARK: Autosave
+
+    /// Stores one answer change. Acknowledged (returned) only after the transaction commits, which on SQLite (WAL,
+    /// synchronous=FULL) and PostgreSQL (synchronous_commit on) means it is on disk.
+    public static func save(_ attempt: ExamAttempt, itemID: UUID, response: [String], seq: Int, sealer: ContentSealer,
+                            on db: any Database, time: any TimeSource) async throws -> AnswerSave {
+        guard seq >= 0, response.count <= 20, response.allSatisfy({ $0.count <= 2000 }) else {
+            throw DomainError.conflict(code: "invalid_answer", zh: "答案格式不正确", en: "response must be at most 20 strings of at most 2000 characters and seq ≥ 0")
+        }
+        let now = time.now()
+        let attemptID = try attempt.requireID()
+        if attempt.statusValue == .inProgress, attempt.clock.isExpired(at: now) {
+            _ = try await submit(attempt, endedBy: .clock, reason: nil, actor: .system("exam-clock"), sealer: sealer, on: db, time: time)
+            return .closed
+        }
+        guard attempt.statusValue == .inProgress else { return attempt.statusValue == .notStarted ? .closed : .closed }
+        let paper = try await PaperCache.shared.content(attempt.paperID, sealer: sealer, on: db, time: time)
+        guard paper.entries.contains(where: { $0.itemID == itemID }) else { throw DomainError.notFound(what: "item") }
+        let json = String(decoding: try JSONEncoder().encode(response), as: UTF8.self)
+        return try await db.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+            // The attempt row first: a submission that got there before closes the door; on PostgreSQL this
+            // also locks the row, so a submission waits for this save (and sees it) or this save sees the submission.
+            let open = try await sql.raw("UPDATE \(ident: ExamAttempt.schema) SET last_save_at = \(bind: now), last_seen_at = \(bind: now) WHERE id = \(bind: attemptID) AND status = \(bind: AttemptStatus.inProgress.rawValue) RETURNING id")
+                .all()
+            guard !open.isEmpty else { return .closed }
+            let stored = try await sql.raw("SELECT seq FROM \(ident: ExamAnswer.schema) WHERE attempt_id = \(bind: attemptID) AND item_id = \(bind: itemID)")
+                .first().map { try $0.decode(column: "seq", as: Int.self) }
+            let outcome = AnswerSave.decide(incoming: seq, stored: stored, status: .inProgress, expired: false)
+            guard outcome == .stored else { return outcome }
+            try await sql.raw("""
+                INSERT INTO \(ident: ExamAnswer.schema) (id, attempt_id, item_id, response, seq, saved_at, needs_review)
+                VALUES (\(bind: UUID()), \(bind: attemptID), \(bind: itemID), \(bind: json), \(bind: seq), \(bind: now), \(bind: false))
+                ON CONFLICT (attempt_id, item_id) DO UPDATE SET response = excluded.response, seq = excluded.seq, saved_at = excluded.saved_at
+                WHERE \(ident: ExamAnswer.schema).seq < excluded.seq
+                """).run()
+            return .stored
+        }
+    }
+
+    // MARK: Submission and grading
+
+    /// Ends the attempt with what was saved and grades it. Idempotent: an attempt already ended is returned as is.
+    @discardableResult
+    public static func submit(_ attempt: ExamAttempt, endedBy: ExamAttempt.Ending, reason: String?, actor: AuditActor, sealer: ContentSealer,
+                              on db: any Database, time: any TimeSource) async throws -> ExamAttempt {
+        let attemptID = try attempt.requireID()
+        let paper = try await PaperCache.shared.content(attempt.paperID, sealer: sealer, on: db, time: time)
+        let now = time.now()
+        let status = endedBy == .invigilator ? AttemptStatus.terminated : .submitted
+        try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            guard let sql = audit.db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+            let closed = try await sql.raw("""
+                UPDATE \(ident: ExamAttempt.schema) SET status = \(bind: status.rawValue), submitted_at = \(bind: now), ended_by = \(bind: endedBy.rawValue),
+                end_reason = \(bind: reason), paused_at = NULL WHERE id = \(bind: attemptID)
+                AND status IN (\(bind: AttemptStatus.inProgress.rawValue), \(bind: AttemptStatus.notStarted.rawValue)) RETURNING id
+                """).all()
+            guard !closed.isEmpty else { return }
+            let answers = try await ExamAnswer.query(on: audit.db).filter(\.$attemptID == attemptID).all()
+            let byItem = Dictionary(answers.map { ($0.itemID, $0) }, uniquingKeysWith: { a, _ in a })
+            var awarded = 0.0
+            var pending = 0
+            for entry in paper.entries {
+                guard let answer = byItem[entry.itemID] else { continue }
+                switch ObjectiveGrading.grade(type: entry.type, content: entry.content, response: answer.responseValues) {
+                case .correct: answer.awarded = Double(entry.points); awarded += Double(entry.points)
+                case .wrong, .unanswered: answer.awarded = 0
+                case .needsReview: answer.awarded = nil; answer.needsReview = true; pending += 1
+                }
+                try await answer.save(on: audit.db)
+            }
+            let score = ObjectiveGrading.score(awarded: awarded, total: paper.totalPoints)
+            try await sql.raw("UPDATE \(ident: ExamAttempt.schema) SET score = \(bind: score), pending_review = \(bind: pending) WHERE id = \(bind: attemptID)").run()
+            try await audit.record(AuditEvent(action: status == .terminated ? "exam.terminate" : "exam.submit", targetType: "attempt",
+                                              targetID: attemptID.uuidString,
+                                              details: "ended by \(endedBy.rawValue)\(reason.map { ": \($0)" } ?? ""); score \(score)/100, \(answers.count) answer(s), \(pending) awaiting a marker"))
+        }
+        return try await ExamAttempt.find(attemptID, on: db) ?? attempt
+    }
+
+    /// Submits every attempt whose time is up, whether or not its client is still there. Returns how many.
+    @discardableResult
+    public static func submitExpired(sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> Int {
+        let now = time.now()
+        // Ends only move later than the scheduled end, so this finds every candidate (and a few still running).
+        let running = try await ExamAttempt.query(on: db).filter(\.$status == AttemptStatus.inProgress.rawValue)
+            .filter(\.$scheduledEnd <= now).all()
+        var count = 0
+        for attempt in running where attempt.clock.isExpired(at: now) {
+            try await submit(attempt, endedBy: .clock, reason: nil, actor: .system("exam-clock"), sealer: sealer, on: db, time: time)
+            count += 1
+        }
+        return count
+    }
+
+    // MARK: The invigilator
+
+    public enum Control: Sendable {
+        case pause, resume, extend(minutes: Int), terminate, allowResume
+    }
+
+    /// Applies an invigilator's action to one attempt, with its reason, on the record.
+    public static func control(_ attemptID: UUID, _ action: Control, reason: String, actor: AuditActor, sealer: ContentSealer,
+                               on db: any Database, time: any TimeSource) async throws {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw ValidationFailure([.required("reason", label: "原因")]) }
+        guard let attempt = try await ExamAttempt.find(attemptID, on: db) else { throw DomainError.notFound(what: "attempt") }
+        guard !attempt.statusValue.isFinal else {
+            throw DomainError.conflict(code: "attempt_closed", zh: "该考生已交卷", en: "the attempt has ended")
+        }
+        if case .terminate = action {
+            try await submit(attempt, endedBy: .invigilator, reason: reason, actor: actor, sealer: sealer, on: db, time: time)
+            return
+        }
+        let now = time.now()
+        var clock = attempt.clock
+        let name: String
+        switch action {
+        case .pause: clock.pause(at: now); name = "exam.pause"
+        case .resume: clock.resume(at: now); name = "exam.unpause"
+        case .extend(let minutes):
+            guard (1...120).contains(minutes) else {
+                throw ValidationFailure([FieldError(code: "out_of_range", field: "minutes", zh: "延长时间应为 1–120 分钟", en: "1 to 120 minutes")])
+            }
+            clock.extend(bySeconds: minutes * 60); name = "exam.extend"
+        case .allowResume: attempt.resumeAllowed = true; name = "exam.allow-resume"
+        case .terminate: return
+        }
+        attempt.clock = clock
+        let extended = clock.extensionSeconds
+        try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            try await attempt.save(on: audit.db)
+            try await audit.record(AuditEvent(action: name, targetType: "attempt", targetID: attemptID.uuidString,
+                                              details: "\(reason)\(extended > 0 ? "; extended by \(extended / 60) min in all" : "")"))
+        }
+    }
+
+    /// One seat on the invigilator's console.
+    public struct ConsoleRow: Sendable {
+        public var seat: Int
+        public var candidateName: String
+        public var attemptID: UUID?
+        public var state: String
+        public var stateZH: String
+        public var lastSaveAt: Date?
+        public var answered: Int
+        public var remainingSeconds: Int?
+        public var score: Double?
+    }
+
+    public static func console(sessionID: UUID, on db: any Database, time: any TimeSource) async throws -> [ConsoleRow] {
+        let now = time.now()
+        let seats = try await SeatAssignment.query(on: db).filter(\.$sessionID == sessionID).sort(\.$seat).all()
+        let attempts = Dictionary(try await ExamAttempt.query(on: db).filter(\.$sessionID == sessionID).all().map { ($0.candidateID, $0) },
+                                  uniquingKeysWith: { a, _ in a })
+        let names = Dictionary(try await CandidateProfile.query(on: db).filter(\.$userID ~~ seats.map(\.candidateID)).all().map { ($0.userID, $0.fullName) },
+                               uniquingKeysWith: { a, _ in a })
+        var counts: [UUID: Int] = [:]
+        if let sql = db as? any SQLDatabase, !attempts.isEmpty {
+            let ids = attempts.values.compactMap(\.id)
+            for row in try await sql.select().column("attempt_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                .from(ExamAnswer.schema).where("attempt_id", .in, ids).groupBy("attempt_id").all() {
+                counts[try row.decode(column: "attempt_id", as: UUID.self)] = try row.decode(column: "n", as: Int.self)
+            }
+        }
+        return seats.map { seat in
+            let attempt = attempts[seat.candidateID]
+            var state = "not-started", zh = "未登录"
+            if let attempt {
+                switch attempt.statusValue {
+                case .notStarted: state = "waiting"; zh = "已登录，待开考"
+                case .inProgress:
+                    if attempt.clock.isPaused { state = "paused"; zh = "已暂停" }
+                    else if let seen = attempt.lastSeenAt, now.timeIntervalSince(seen) > disconnectedAfter { state = "disconnected"; zh = "连接中断" }
+                    else { state = "in-progress"; zh = "作答中" }
+                case .submitted: state = "submitted"; zh = "已交卷"
+                case .terminated: state = "terminated"; zh = "已终止"
+                }
+            }
+            return ConsoleRow(seat: seat.seat, candidateName: names[seat.candidateID] ?? "", attemptID: attempt?.id, state: state, stateZH: zh,
+                              lastSaveAt: attempt?.lastSaveAt, answered: attempt?.id.flatMap { counts[$0] } ?? 0,
+                              remainingSeconds: attempt.map { $0.statusValue.isFinal ? 0 : $0.clock.remainingSeconds(at: now) },
+                              score: attempt?.score)
+        }
+    }
+
+    /// The stored answers of an attempt, for staff (each read audited).
+    public static func storedAnswers(_ attemptID: UUID, actor: AuditActor, on db: any Database, time: any TimeSource) async throws -> (ExamAttempt, [ExamAnswer]) {
+        guard let attempt = try await ExamAttempt.find(attemptID, on: db) else { throw DomainError.notFound(what: "attempt") }
+        let answers = try await ExamAnswer.query(on: db).filter(\.$attemptID == attemptID).all()
+        try await AuditLog.record(AuditEvent(action: "exam.answers-read", targetType: "attempt", targetID: attemptID.uuidString,
+                                             details: "\(answers.count) answer(s)"), on: db, actor: actor, time: time)
+        return (attempt, answers)
+    }
+
+    /// Attaches a paper form to a computer-based session; the paper opens at the session's start.
+    public static func attachPaper(_ paperID: UUID, to sessionID: UUID, actor: AuditActor, on db: any Database, time: any TimeSource) async throws {
+        let session = try await SessionStore.find(sessionID, on: db)
+        guard session.modeValue == .computer else {
+            throw DomainError.conflict(code: "not_computer_based", zh: "只有机考场次需要指定在线试卷", en: "only computer-based sessions take a paper online")
+        }
+        guard let paper = try await StoredPaper.find(paperID, on: db) else { throw DomainError.notFound(what: "paper") }
+        guard paper.part == AssessmentPartKind.theory.rawValue, paper.level == session.level else {
+            throw DomainError.conflict(code: "paper_mismatch", zh: "试卷的等级或考核部分与场次不符", en: "the paper is for another level or part")
+        }
+        try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            if try await SessionPaper.query(on: audit.db).filter(\.$sessionID == sessionID).filter(\.$paperID == paperID).first() == nil {
+                let link = SessionPaper()
+                link.sessionID = sessionID
+                link.paperID = paperID
+                try await link.create(on: audit.db)
+            }
+            if paper.status == StoredPaper.Status.sealed.rawValue {
+                paper.releaseAt = session.slot.start
+                try await paper.save(on: audit.db)
+            }
+            try await audit.record(AuditEvent(action: "session.paper", targetType: "session", targetID: sessionID.uuidString,
+                                              details: "paper \(paper.label) (\(paperID.uuidString)) opens at \(AuditRecord.timestamp(session.slot.start))"))
+        }
+    }
+}
+
+/// Opened papers, kept in memory for the exam: a paper is opened (and the read audited) once per process, not once
+/// per candidate, and never before its release time.
+actor PaperCache {
+    static let shared = PaperCache()
+    private var papers: [UUID: PaperStore.PaperContent] = [:]
+
+    func content(_ paperID: UUID, sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> PaperStore.PaperContent {
+        if let paper = papers[paperID] { return paper }
+        let paper = try await PaperStore.open(paperID: paperID, reader: .system("exam-delivery"), sealer: sealer, on: db, time: time)
+        papers[paperID] = paper
+        return paper
+    }
+}

@@ -1,0 +1,166 @@
+import FluentKit
+import Foundation
+import SkillCertCore
+import SkillCertTestSupport
+import Testing
+@testable import SkillCertPersistence
+
+@Suite("Computer-based theory exams: sign-in, autosave, submission, invigilation")
+struct AttemptStoreTests {
+    let sealer = ExamFixture.sealer
+
+    func login(_ exam: ComputerExam, _ t: TestApp, candidate i: Int = 0, password: String? = nil) async throws -> AttemptStore.Login {
+        try await AttemptStore.login(ticketNumber: exam.logins[i].ticket, idNumber: exam.logins[i].idNumber, sessionPassword: password,
+                                     sealer: sealer, on: t.db, time: t.time)
+    }
+
+    func attempt(_ token: String, _ t: TestApp) async throws -> ExamAttempt {
+        try #require(try await AttemptStore.authenticate(token: token, on: t.db))
+    }
+
+    func save(_ token: String, item: Int, _ response: [String], seq: Int, _ exam: ComputerExam, _ t: TestApp) async throws -> AnswerSave {
+        try await AttemptStore.save(try await attempt(token, t), itemID: exam.content.entries[item].itemID, response: response, seq: seq,
+                                    sealer: sealer, on: t.db, time: t.time)
+    }
+
+    func code(_ work: () async throws -> Void) async -> String? {
+        do { try await work(); return nil } catch let e as DomainError {
+            switch e {
+            case .conflict(let code, _, _), .forbidden(let code, _, _): return code
+            case .notFound(let what): return "not_found:\(what)"
+            }
+        } catch { return "\(error)" }
+    }
+
+    @Test("sign-in checks ticket, ID and session password; the paper has no keys; saves keep the newest; submission grades")
+    func signInSaveSubmit() async throws {
+        try await TestApp.with { t in
+            let exam = try await ComputerExam.make(t, candidates: 2, password: "8421")
+            exam.at(minutes: -60, t)
+            #expect(await code { _ = try await login(exam, t, password: "8421") } == "no_open_session")
+            exam.at(minutes: -20, t)
+            #expect(await code { _ = try await login(exam, t, password: "1111") } == "wrong_session_password")
+            #expect(await code {
+                _ = try await AttemptStore.login(ticketNumber: exam.logins[0].ticket, idNumber: exam.logins[1].idNumber, sessionPassword: "8421",
+                                                 sealer: sealer, on: t.db, time: t.time)
+            } == "login_failed")
+            let session = try #require(try await ExamSession.find(exam.sessionID, on: t.db))
+            let signedIn = try await login(exam, t, password: " 8421 ")
+            // Before the start: identity and a countdown, no paper.
+            let waiting = try await AttemptStore.view(try await attempt(signedIn.token, t), sealer: sealer, on: t.db, time: t.time)
+            #expect(waiting.status == "not-started" && waiting.startsInSeconds == 1200 && waiting.items.isEmpty && waiting.candidateName == "考生0")
+            #expect(try await save(signedIn.token, item: 0, ["1"], seq: 1, exam, t) == .closed)
+
+            exam.at(minutes: 0.5, t)
+            let view = try await AttemptStore.view(try await attempt(signedIn.token, t), sealer: sealer, on: t.db, time: t.time)
+            #expect(view.status == "in-progress" && view.items.count == 4 && view.totalPoints == 100)
+            #expect(view.remainingSeconds == session.minutes * 60 - 30)
+            let json = String(decoding: try JSONEncoder().encode(view), as: UTF8.self)
+            #expect(!json.contains("correct") && !json.contains("acceptedAnswers") && !json.contains("三十六"))
+            #expect(Set(view.items.map(\.itemId)) == Set(exam.content.entries.map(\.itemID)))
+
+            // Replays and stale saves: the newest sequence number wins.
+            #expect(try await save(signedIn.token, item: 0, ["1"], seq: 1, exam, t) == .stored)
+            #expect(try await save(signedIn.token, item: 0, ["1"], seq: 1, exam, t) == .duplicate)
+            #expect(try await save(signedIn.token, item: 0, ["0"], seq: 3, exam, t) == .stored)
+            #expect(try await save(signedIn.token, item: 0, ["1"], seq: 2, exam, t) == .stale)
+            #expect(try await save(signedIn.token, item: 1, ["3", "0", "1"], seq: 4, exam, t) == .stored)
+            #expect(try await save(signedIn.token, item: 2, ["1"], seq: 5, exam, t) == .stored)
+            #expect(try await save(signedIn.token, item: 3, [" ３６ "], seq: 6, exam, t) == .stored)
+            let saved = try await AttemptStore.view(try await attempt(signedIn.token, t), sealer: sealer, on: t.db, time: t.time).answers
+            #expect(saved[exam.content.entries[0].itemID.uuidString]?.response == ["0"] && saved[exam.content.entries[0].itemID.uuidString]?.seq == 3)
+
+            let submitted = try await AttemptStore.submit(try await attempt(signedIn.token, t), endedBy: .candidate, reason: nil,
+                                                          actor: .system("candidate"), sealer: sealer, on: t.db, time: t.time)
+            // Single choice wrong (0 of 40), multiple choice exact (30), true/false right (20), fill-in on the list (10).
+            #expect(submitted.statusValue == .submitted && submitted.score == 60 && submitted.pendingReview == 0)
+            // Nothing is written after the submission, and the submitted answer stays.
+            #expect(try await save(signedIn.token, item: 0, ["1"], seq: 9, exam, t) == .closed)
+            let answers = try await AttemptStore.storedAnswers(signedIn.attemptID, actor: .system("staff"), on: t.db, time: t.time).1
+            #expect(answers.first { $0.itemID == exam.content.entries[0].itemID }?.responseValues == ["0"])
+            #expect(await code { _ = try await login(exam, t, password: "8421") } == "attempt_closed")
+            #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "exam.submit").count() == 1)
+        }
+    }
+
+    @Test("a second client needs the invigilator's resume, then continues with the same paper, answers and time")
+    func resume() async throws {
+        try await TestApp.with { t in
+            let exam = try await ComputerExam.make(t, candidates: 1)
+            exam.at(minutes: 5, t)
+            let first = try await login(exam, t)
+            let before = try await AttemptStore.view(try await attempt(first.token, t), sealer: sealer, on: t.db, time: t.time)
+            #expect(try await save(first.token, item: 2, ["0"], seq: 1, exam, t) == .stored)
+            exam.at(minutes: 7, t)
+            #expect(await code { _ = try await login(exam, t) } == "resume_needs_invigilator")
+            try await AttemptStore.control(first.attemptID, .allowResume, reason: "考生电脑死机，换至 12 号机", actor: .system("invigilator"),
+                                           sealer: sealer, on: t.db, time: t.time)
+            let second = try await login(exam, t)
+            #expect(second.attemptID == first.attemptID)
+            #expect(try await AttemptStore.authenticate(token: first.token, on: t.db) == nil)
+            let after = try await AttemptStore.view(try await attempt(second.token, t), sealer: sealer, on: t.db, time: t.time)
+            #expect(after.items.map(\.itemId) == before.items.map(\.itemId))
+            #expect(after.items.map { $0.options.map(\.index) } == before.items.map { $0.options.map(\.index) })
+            #expect(after.answers[exam.content.entries[2].itemID.uuidString]?.response == ["0"])
+            #expect(after.remainingSeconds == before.remainingSeconds - 120)
+            #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "exam.allow-resume").count() == 1)
+        }
+    }
+
+    @Test("pauses freeze the clock, extensions move the end, and time up submits what was saved with no client present")
+    func clock() async throws {
+        try await TestApp.with { t in
+            let exam = try await ComputerExam.make(t, candidates: 2)
+            let minutes = Double(try #require(try await ExamSession.find(exam.sessionID, on: t.db)).minutes)
+            exam.at(minutes: 0, t)
+            let a = try await login(exam, t, candidate: 0)
+            let b = try await login(exam, t, candidate: 1)
+            _ = try await AttemptStore.view(try await attempt(a.token, t), sealer: sealer, on: t.db, time: t.time)
+            _ = try await AttemptStore.view(try await attempt(b.token, t), sealer: sealer, on: t.db, time: t.time)
+            #expect(try await save(a.token, item: 2, ["1"], seq: 1, exam, t) == .stored)
+            exam.at(minutes: 10, t)
+            try await AttemptStore.control(a.attemptID, .pause, reason: "考生身体不适", actor: .system("invigilator"), sealer: sealer, on: t.db, time: t.time)
+            exam.at(minutes: 20, t)
+            let paused = try await AttemptStore.view(try await attempt(a.token, t), sealer: sealer, on: t.db, time: t.time)
+            #expect(paused.paused && paused.remainingSeconds == Int(minutes - 10) * 60)
+            try await AttemptStore.control(a.attemptID, .resume, reason: "已恢复", actor: .system("invigilator"), sealer: sealer, on: t.db, time: t.time)
+            try await AttemptStore.control(a.attemptID, .extend(minutes: 5), reason: "停电补时", actor: .system("invigilator"), sealer: sealer, on: t.db, time: t.time)
+            #expect(await code {
+                try await AttemptStore.control(a.attemptID, .extend(minutes: 5), reason: " ", actor: .system("invigilator"), sealer: sealer, on: t.db, time: t.time)
+            } != nil)
+            // Terminated for misconduct: ended with what was saved, marked, on the record.
+            try await AttemptStore.control(b.attemptID, .terminate, reason: "携带手机作弊", actor: .system("invigilator"), sealer: sealer, on: t.db, time: t.time)
+            #expect(try #require(try await ExamAttempt.find(b.attemptID, on: t.db)).statusValue == .terminated)
+
+            // At the scheduled end A still has 15 minutes (10 paused + 5 extended); nobody is connected.
+            exam.at(minutes: minutes + 14, t)
+            #expect(try await AttemptStore.submitExpired(sealer: sealer, on: t.db, time: t.time) == 0)
+            exam.at(minutes: minutes + 15.1, t)
+            #expect(try await AttemptStore.submitExpired(sealer: sealer, on: t.db, time: t.time) == 1)
+            let ended = try #require(try await ExamAttempt.find(a.attemptID, on: t.db))
+            #expect(ended.statusValue == .submitted && ended.endedBy == "clock" && ended.score == 20)
+            #expect(try await save(a.token, item: 0, ["1"], seq: 2, exam, t) == .closed)
+
+            let console = try await AttemptStore.console(sessionID: exam.sessionID, on: t.db, time: t.time)
+            #expect(Set(console.map(\.state)) == ["submitted", "terminated"])
+            #expect(console.first { $0.attemptID == a.attemptID }?.answered == 1)
+        }
+    }
+
+    @Test("fill-in answers off the accepted list wait for a marker and count nothing until marked")
+    func fillInReview() async throws {
+        try await TestApp.with { t in
+            let exam = try await ComputerExam.make(t, candidates: 1)
+            exam.at(minutes: 1, t)
+            let a = try await login(exam, t)
+            _ = try await AttemptStore.view(try await attempt(a.token, t), sealer: sealer, on: t.db, time: t.time)
+            #expect(try await save(a.token, item: 0, ["1"], seq: 1, exam, t) == .stored)
+            #expect(try await save(a.token, item: 3, ["36伏"], seq: 2, exam, t) == .stored)
+            let ended = try await AttemptStore.submit(try await attempt(a.token, t), endedBy: .candidate, reason: nil, actor: .system("candidate"),
+                                                      sealer: sealer, on: t.db, time: t.time)
+            #expect(ended.score == 40 && ended.pendingReview == 1)
+            let answers = try await ExamAnswer.query(on: t.db).filter(\.$attemptID == a.attemptID).all()
+            #expect(answers.first { $0.itemID == exam.content.entries[3].itemID }.map { $0.needsReview && $0.awarded == nil } == true)
+        }
+    }
+}
