@@ -95,7 +95,8 @@ public final class TestApp: Sendable {
         app.logger.logLevel = .error
         let time = ManualTimeSource(start)
         let files = FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-files-\(UUID().uuidString)")
-        var config = AppConfig(database: target, bcryptCost: 4, contentKeyBase64: TestApp.contentKey, filesDirectory: files.path)
+        var config = AppConfig(database: target, bcryptCost: 4, contentKeyBase64: TestApp.contentKey, filesDirectory: files.path,
+                               examSweepSeconds: 0)
         configure(&config)
         let captured = sender ?? CapturedMessages()
         do {

@@ -76,7 +76,10 @@ struct AuthorizationMatrixTests {
                 }
                 // MUT / validate
                 let label = "\(route.method.rawValue) \(path) as \(role?.rawValue ?? "anonymous") → \(response.status.code)"
-                if access.allows(roles) {
+                if access == .examToken {
+                    // No account opens these: only an exam token, which no one here holds.
+                    #expect(response.status == .unauthorized, "\(label) should need an exam token")
+                } else if access.allows(roles) {
                     #expect(!denied || path == "/api/v1/auth/login" || path == "/login", "\(label) should be allowed (\(access))")
                 } else {
                     #expect(denied, "\(label) should be denied (\(access))")

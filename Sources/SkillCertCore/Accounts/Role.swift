@@ -60,11 +60,13 @@ public enum Access: Sendable, Equatable, CustomStringConvertible {
     case signedIn
     /// A signed-in user holding at least one of these roles.
     case anyOf(Set<Role>)
+    /// The holder of an exam token from the exam sign-in (checked by the route itself, not by account roles).
+    case examToken
 
     /// Whether a user holding `roles` (nil: not signed in) may pass.
     public func allows(_ roles: Set<Role>?) -> Bool {
         switch self {
-        case .everyone: return true
+        case .everyone, .examToken: return true
         case .signedIn: return roles != nil
         case .anyOf(let required):
             guard let roles else { return false }
@@ -76,6 +78,7 @@ public enum Access: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .everyone: "everyone"
         case .signedIn: "signed-in"
+        case .examToken: "exam-token"
         case .anyOf(let roles): roles.sorted().map(\.rawValue).joined(separator: "|")
         }
     }

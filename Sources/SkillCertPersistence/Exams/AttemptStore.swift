@@ -137,7 +137,6 @@ public enum AttemptStore {
         public var totalPoints: Int
         public var items: [Item]
         public var answers: [String: Saved]
-        public var score: Double?
     }
 
     /// Loads the attempt for its client: starts it when the session has started, submits it when its time is up.
@@ -161,7 +160,7 @@ public enum AttemptStore {
         var view = PaperView(attemptId: try attempt.requireID(), status: attempt.status, candidateName: profile?.fullName ?? "",
                              sessionTitle: title, startsInSeconds: max(0, Int(session.slot.start.timeIntervalSince(now).rounded(.up))),
                              remainingSeconds: attempt.statusValue.isFinal ? 0 : attempt.clock.remainingSeconds(at: now),
-                             paused: attempt.clock.isPaused, totalPoints: 0, items: [], answers: [:], score: attempt.score)
+                             paused: attempt.clock.isPaused, totalPoints: 0, items: [], answers: [:])
         guard started, !attempt.statusValue.isFinal else { return view }
         let paper = try await PaperCache.shared.content(attempt.paperID, sealer: sealer, on: db, time: time)
         view.totalPoints = paper.totalPoints
@@ -189,7 +188,8 @@ public enum AttemptStore {
     public static func save(_ attempt: ExamAttempt, itemID: UUID, response: [String], seq: Int, sealer: ContentSealer,
                             on db: any Database, time: any TimeSource) async throws -> AnswerSave {
         guard seq >= 0, response.count <= 20, response.allSatisfy({ $0.count <= 2000 }) else {
-            throw DomainError.conflict(code: "invalid_answer", zh: "答案格式不正确", en: "response must be at most 20 strings of at most 2000 characters and seq ≥ 0")
+            throw ValidationFailure([FieldError(code: "invalid_answer", field: seq < 0 ? "seq" : "response", zh: "答案格式不正确（最多 20 项、每项 2000 字以内，序号不小于 0）",
+                                                en: "response must be at most 20 strings of at most 2000 characters and seq ≥ 0")])
         }
         let now = time.now()
         let attemptID = try attempt.requireID()

@@ -69,6 +69,7 @@ enum OpenAPIDocument {
             switch route.declaredAccess {
             case .everyone?, nil: op["security"] = [[String: Any]]()
             case .signedIn?: op["security"] = [["bearerAuth": [String]()]]
+            case .examToken?: op["security"] = [["examToken": [String]()]]
             case .anyOf(let roles)?:
                 op["security"] = [["bearerAuth": [String]()]]
                 op["x-roles"] = roles.sorted().map(\.rawValue)
@@ -83,7 +84,9 @@ enum OpenAPIDocument {
             "paths": paths,
             "components": ["schemas": schemas,
                            "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer",
-                                                              "description": "token from POST /api/v1/auth/login"]]],
+                                                              "description": "token from POST /api/v1/auth/login"],
+                                               "examToken": ["type": "http", "scheme": "bearer",
+                                                             "description": "exam token from POST /api/v1/exam/login"]]],
         ]
     }
 
@@ -94,6 +97,7 @@ enum OpenAPIDocument {
     static var string: [String: Any] { ["type": "string"] }
     static var nullableString: [String: Any] { ["type": ["string", "null"]] }
     static var integer: [String: Any] { ["type": "integer"] }
+    static var uuid: [String: Any] { ["type": "string", "format": "uuid"] }
     static var dateTime: [String: Any] { ["type": "string", "format": "date-time"] }
     static var date: [String: Any] { ["type": "string", "format": "date"] }
     static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
@@ -208,6 +212,29 @@ enum OpenAPIDocument {
                                                required: ["batchId", "imported", "newCandidates", "rows"]),
             "SessionCandidates": array(object(["ticketNumber": string, "name": string, "idNumber": string, "room": string, "seat": integer],
                                               required: ["ticketNumber", "name", "idNumber", "room", "seat"])),
+            "ExamLogin": object(["ticketNumber": string, "idNumber": string, "sessionPassword": nullableString],
+                                required: ["ticketNumber", "idNumber"]),
+            "ExamToken": object(["token": string, "attemptId": uuid], required: ["token", "attemptId"]),
+            "ExamAttempt": object(["attemptId": uuid, "status": ["type": "string", "enum": AttemptStatus.allCases.map(\.rawValue)],
+                                   "candidateName": string, "sessionTitle": string, "startsInSeconds": integer, "remainingSeconds": integer,
+                                   "paused": ["type": "boolean"], "totalPoints": integer,
+                                   "items": array(object(["itemId": uuid, "number": integer, "type": string, "stem": string, "points": integer,
+                                                          "options": array(object(["index": integer, "text": string], required: ["index", "text"]))],
+                                                         required: ["itemId", "number", "type", "stem", "options", "points"])),
+                                   "answers": ["type": "object", "additionalProperties": object(["response": array(string), "seq": integer],
+                                                                                                required: ["response", "seq"])]],
+                                  required: ["attemptId", "status", "candidateName", "sessionTitle", "startsInSeconds", "remainingSeconds",
+                                             "paused", "totalPoints", "items", "answers"]),
+            "ExamAnswer": object(["response": array(string), "seq": ["type": "integer", "minimum": 0]], required: ["response", "seq"]),
+            "ExamSaveResult": object(["result": ["type": "string", "enum": ["stored", "duplicate", "stale"]], "seq": integer,
+                                      "remainingSeconds": integer, "paused": ["type": "boolean"]],
+                                     required: ["result", "seq", "remainingSeconds", "paused"]),
+            "ExamSubmitted": object(["status": string, "submittedAt": dateTime], required: ["status"]),
+            "AttemptAnswers": object(["attemptId": uuid, "status": string, "score": ["type": ["number", "null"]], "pendingReview": integer,
+                                      "answers": array(object(["itemId": uuid, "response": array(string), "seq": integer, "savedAt": dateTime,
+                                                               "awarded": ["type": ["number", "null"]], "needsReview": ["type": "boolean"]],
+                                                              required: ["itemId", "response", "seq", "savedAt", "needsReview"]))],
+                                     required: ["attemptId", "status", "pendingReview", "answers"]),
             "AuditVerification": object(["ok": ["type": "boolean"], "checked": integer, "brokenAt": integer,
                                          "problem": string], required: ["ok", "checked"]),
         ]

@@ -22,12 +22,15 @@ public struct AppConfig: Sendable {
     public var contentKeyBase64: String?
     /// Where uploaded files are kept, content-addressed (`SKILLCERT_FILES_DIR`, default `data/files`).
     public var filesDirectory: String
+    /// How often the server submits computer-based attempts whose time is up (seconds; 0: never, for tests that
+    /// move the clock by hand).
+    public var examSweepSeconds: Int
 
     public init(hostname: String = "127.0.0.1", port: Int = 8080, database: DatabaseTarget,
                 bcryptCost: Int = 12, secureCookies: Bool = false, addressFailureLimit: Int = 30,
                 addressFailureWindow: TimeInterval = 600, publicBaseURL: String? = nil,
                 contentKeyFile: String = AppConfig.defaultContentKeyFile, contentKeyBase64: String? = nil,
-                filesDirectory: String = "data/files") {
+                filesDirectory: String = "data/files", examSweepSeconds: Int = 10) {
         self.hostname = hostname
         self.port = port
         self.database = database
@@ -39,6 +42,7 @@ public struct AppConfig: Sendable {
         self.contentKeyFile = contentKeyFile
         self.contentKeyBase64 = contentKeyBase64
         self.filesDirectory = filesDirectory
+        self.examSweepSeconds = examSweepSeconds
     }
 
     public static let defaultContentKeyFile = "data/content.key"

@@ -43,6 +43,7 @@ public enum SkillCertApp {
         app.middleware.use(CSRFProtection())
 
         registerRoutes(app)
+        if config.examSweepSeconds > 0 { app.lifecycle.use(ExamSweeper(interval: config.examSweepSeconds)) }
     }
 
     static func registerRoutes(_ app: Application) {
@@ -63,6 +64,7 @@ public enum SkillCertApp {
         RegistrationsController.register(app)
         RegistryController.register(app)
         SessionsController.register(app)
+        ExamController.register(app)
         SystemController.register(app)
     }
 
@@ -81,5 +83,33 @@ public enum SkillCertApp {
     public static func migrate(_ app: Application) async throws {
         try await DatabasePreparation.prepare(app.db)
         try await app.autoMigrate()
+    }
+}
+
+/// Submits computer-based attempts whose time is up, every few seconds, whether or not their clients are connected.
+final class ExamSweeper: LifecycleHandler, @unchecked Sendable {
+    let interval: Int
+    private var task: Task<Void, Never>?
+
+    init(interval: Int) { self.interval = interval }
+
+    func didBootAsync(_ app: Application) async throws {
+        let interval = interval
+        task = Task { [weak app] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                guard let app, let sealer = app.contentSealer else { continue }
+                do {
+                    let n = try await AttemptStore.submitExpired(sealer: sealer, on: app.db, time: app.timeSource)
+                    if n > 0 { app.logger.notice("exam attempts submitted at time up", metadata: ["count": .stringConvertible(n)]) }
+                } catch {
+                    app.logger.error("exam sweep failed", metadata: ["error": .string(String(describing: error))])
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        task?.cancel()
     }
 }
