@@ -79,15 +79,39 @@ struct Demo: AsyncParsableCommand {
         abstract: "Load sample data (a fictional body, one account per department). Idempotent.")
 
     @ArgumentParser.Option(help: "Password for the demo administrator 'admin'.") var adminPassword = "SkillCert-2026!"
+    @ArgumentParser.Flag(help: "Also create a computer-based theory session that is open now, with sample candidates and a paper.")
+    var openSession = false
+    @ArgumentParser.Option(help: "Sample candidates in the open session.") var candidates = 20
+    @ArgumentParser.Flag(help: "Print the open session as JSON ({\"sessionId\": …, \"logins\": […]}) instead of text.") var json = false
 
     func run() async throws {
-        let lines = try await withApplication { app in
+        if openSession && !(1...10_000).contains(candidates) {
+            eprint("error: --candidates must be between 1 and 10000")
+            throw ExitCode(2)
+        }
+        let (lines, session) = try await withApplication { app in
             try await SkillCertApp.migrate(app)
-            return try await DemoData.load(adminPassword: adminPassword, hasher: app.skillcertPasswordHasher,
-                                           sealer: app.contentSealer, on: app.db, time: SystemTimeSource())
+            let lines = try await DemoData.load(adminPassword: adminPassword, hasher: app.skillcertPasswordHasher,
+                                                sealer: app.contentSealer, on: app.db, time: SystemTimeSource())
+            guard openSession else { return (lines, DemoData.OpenSession?.none) }
+            guard let sealer = app.contentSealer else {
+                throw ValidationError("the content key is missing: run `skillcert keys generate` first")
+            }
+            return (lines, try await DemoData.openExamSession(candidates: candidates, sealer: sealer, on: app.db, time: SystemTimeSource()))
+        }
+        if json, let session {
+            let logins = session.logins.map { ["ticketNumber": $0.ticket, "idNumber": $0.idNumber] }
+            let object: [String: Any] = ["sessionId": session.sessionID.uuidString, "paperId": session.paperID.uuidString,
+                                         "endsAt": ISO8601DateFormatter().string(from: session.endsAt), "logins": logins]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            return
         }
         print("示例数据已加载 (sample data loaded). Sign in at the address `skillcert serve` prints:")
         lines.forEach { print("  " + $0) }
+        if let session {
+            print("示例机考场次已开考 (a sample computer-based session is open now): /sessions/\(session.sessionID.uuidString)/console")
+            print("  candidates sign in at /exam; for example ticket \(session.logins[0].ticket), ID number \(session.logins[0].idNumber)")
+        }
     }
 }
 

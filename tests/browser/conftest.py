@@ -17,6 +17,8 @@ SCREENSHOTS = Path(os.environ.get("SKILLCERT_SCREENSHOTS", ROOT / ".build" / "sc
 ADMIN_PASSWORD = "Browser-Test-2026"
 # The server's log: the development message sender writes verification codes there.
 SERVER_LOG = {}
+# The server's environment, for tests that run other `skillcert` commands on the same database.
+SERVER_ENV = {}
 
 
 def free_port() -> int:
@@ -34,6 +36,7 @@ def server():
     subprocess.run([str(BINARY), "keys", "generate"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([str(BINARY), "demo", "--admin-password", ADMIN_PASSWORD], env=env, check=True,
                    stdout=subprocess.DEVNULL)
+    SERVER_ENV.update(env)
     port = free_port()
     log = open(os.path.join(folder, "server.log"), "w")
     SERVER_LOG["path"] = os.path.join(folder, "server.log")

@@ -179,3 +179,104 @@ public enum DemoData {
         return inputs.count
     }
 }
+
+extension DemoData {
+    /// What `skillcert demo --open-session` made: the session and how each sample candidate signs in.
+    public struct OpenSession: Sendable {
+        public var sessionID: UUID
+        public var paperID: UUID
+        public var logins: [(ticket: String, idNumber: String)]
+        public var endsAt: Date
+    }
+
+    /// A computer-based 电工 四级 theory session at the demo site that is open now, with `candidates` sample
+    /// candidates (labelled 示例) approved, seated and ticketed, and a paper drawn from the sample item bank and
+    /// attached — so anyone can try the exam client or load it. Needs `load` first (plan, item bank, site).
+    public static func openExamSession(candidates: Int, sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> OpenSession {
+        let actor = AuditActor.system("demo")
+        guard let plan = try await StoredPlan.query(on: db).filter(\.$number == "2026-001").first() else {
+            throw DomainError.conflict(code: "no_demo_plan", zh: "请先运行 skillcert demo 加载示例数据", en: "run `skillcert demo` first")
+        }
+        let planID = try plan.requireID()
+        let now = time.now()
+        let site = body.sites[0].code
+        // Sample candidates, written directly (the batch import's rules are tested on their own).
+        var users: [User] = [], roles: [UserRoleAssignment] = [], profiles: [CandidateProfile] = [], applications: [StoredApplication] = []
+        guard (1...10_000).contains(candidates) else {
+            throw DomainError.conflict(code: "out_of_range", zh: "示例考生人数应为 1–10000", en: "1 to 10,000 sample candidates")
+        }
+        let batch = String(UUID().uuidString.prefix(4)).lowercased()
+        // Birth dates on consecutive days from a random one in the 1970s–80s, one random serial per run.
+        let firstBirth = LocalDate(year: 1970, month: 1, day: 1)!.dayNumber + Int.random(in: 0..<7000)
+        let serial = String(format: "%03d", Int.random(in: 0..<1000))
+        var numbers: [String] = []
+        for i in 0..<candidates {
+            let id = UUID()
+            let birth = LocalDate(dayNumber: firstBirth + i)
+            let number = ResidentID.completing("110105" + birth.description.replacingOccurrences(of: "-", with: "") + serial)!
+            numbers.append(number)
+            users.append(User(id: id, username: "exam-\(batch)-\(i + 1)", displayName: "示例考生\(i + 1)", passwordHash: Accounts.unclaimedPasswordHash, createdAt: now))
+            roles.append(UserRoleAssignment(userID: id, role: .candidate))
+            let p = CandidateProfile()
+            p.userID = id
+            p.fullName = "示例考生\(i + 1)"
+            p.idType = "resident-id"
+            p.idNumberCipher = try sealer.seal(Data(number.utf8), context: "candidate-id:\(id.uuidString)")
+            p.idNumberHash = sealer.keyedHash(number, purpose: "id-number")
+            p.idNumberMasked = ResidentID.mask(number)
+            p.employer = "示例供电公司"
+            p.updatedAt = now
+            profiles.append(p)
+            let a = StoredApplication()
+            a.planID = planID
+            a.candidateID = id
+            a.level = 4
+            a.status = StoredApplication.Status.approved.rawValue
+            a.profile = "{}"
+            a.engineEligible = true
+            a.engineExplanation = "示例数据：直接审核通过"
+            a.overridden = false
+            a.employer = "示例供电公司"
+            a.paymentStatus = PaymentStatus.waived.rawValue
+            a.createdAt = now
+            a.updatedAt = now
+            applications.append(a)
+        }
+        if try await CandidateProfile.query(on: db).filter(\.$idNumberHash ~~ profiles.compactMap(\.idNumberHash)).count() > 0 {
+            throw DomainError.conflict(code: "sample_ids_taken", zh: "随机生成的示例证件号码与已有考生重复，请再运行一次", en: "sample ID numbers collided; run again")
+        }
+        let rows = (users: users, roles: roles, profiles: profiles, applications: applications)
+        try await db.transaction { tx in
+            for chunk in stride(from: 0, to: rows.users.count, by: 500) {
+                let end = min(chunk + 500, rows.users.count)
+                try await Array(rows.users[chunk..<end]).create(on: tx)
+                try await Array(rows.roles[chunk..<end]).create(on: tx)
+                try await Array(rows.profiles[chunk..<end]).create(on: tx)
+                try await Array(rows.applications[chunk..<end]).create(on: tx)
+            }
+        }
+        let columns = 10
+        let room = try await RoomStore.create(siteCode: site, name: "机考室\(batch.uppercased())（示例）", rows: max(1, (candidates + columns - 1) / columns),
+                                              columns: columns, capacity: candidates, actor: actor, on: db, time: time)
+        // Open now: started a minute ago (earlier late at night, so it ends by midnight).
+        let minutes = 120
+        let nowMinute = Int((now.timeIntervalSince1970 + 8 * 3600).truncatingRemainder(dividingBy: 86_400) / 60)
+        let start = max(0, min(nowMinute - 1, 24 * 60 - minutes))
+        let session = try await SessionStore.create(.init(planID: planID, level: 4, mode: .computer, date: now.chinaLocalDate.description,
+                                                          start: TimeSlot.clock(start), minutes: minutes, siteCode: site, roomIDs: [room.requireID()]),
+                                                    actor: actor, on: db, time: time)
+        let sessionID = try session.requireID()
+        // Only this session's new candidates: the others of the plan are seated elsewhere or not at all.
+        try await SessionStore.allocateSeats(sessionID: sessionID, seed: UInt64(now.timeIntervalSince1970), actor: actor, on: db, time: time,
+                                             only: Set(applications.compactMap(\.id)))
+        let standardID = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: db).requireID()
+        let papers = try await PaperStore.assemble(standardID: standardID, level: 4, part: .theory, forms: 1, seed: UInt64(now.timeIntervalSince1970),
+                                                   releaseAt: nil, actor: actor, sealer: sealer, on: db, time: time)
+        let paperID = try papers[0].requireID()
+        try await AttemptStore.attachPaper(paperID, to: sessionID, actor: actor, on: db, time: time)
+        let tickets = Dictionary(try await AdmissionTicketRecord.query(on: db).filter(\.$candidateID ~~ users.compactMap(\.id)).all().map { ($0.candidateID, $0.number) },
+                                 uniquingKeysWith: { a, _ in a })
+        let logins = zip(users, numbers).map { (tickets[$0.0.id!] ?? "", $0.1) }
+        return OpenSession(sessionID: sessionID, paperID: paperID, logins: logins, endsAt: session.slot.end)
+    }
+}

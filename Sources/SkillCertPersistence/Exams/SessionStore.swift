@@ -163,12 +163,13 @@ public enum SessionStore {
     /// Seats every approved candidate at random, employers spread apart, within the rooms' capacity; refuses a
     /// candidate already seated in an overlapping session. Issues each candidate's ticket number on first seating.
     @discardableResult
+    /// `only` limits the seating to those applications (a sample session of its own candidates).
     public static func allocateSeats(sessionID: UUID, seed: UInt64, actor: AuditActor, on db: any Database,
-                                     time: any TimeSource) async throws -> [SeatAssignment] {
+                                     time: any TimeSource, only: Set<UUID>? = nil) async throws -> [SeatAssignment] {
         let session = try await find(sessionID, on: db)
         let plan = try await PlanStore.find(session.planID, on: db)
         let rooms = try await rooms(of: session, on: db)
-        let applications = try await approvedApplications(for: session, on: db)
+        let applications = try await approvedApplications(for: session, on: db).filter { only?.contains($0.id!) ?? true }
         guard !applications.isEmpty else {
             throw DomainError.conflict(code: "no_candidates", zh: "该场次还没有审核通过的考生", en: "no approved candidates yet")
         }

@@ -90,6 +90,7 @@ enum ExamClientAssets {
       function startClock() {
         if (state.tick) clearInterval(state.tick);
         var shown = Date.now();
+        draw();
         state.tick = setInterval(function () {
           if (state.paper && state.paper.paused) { shown = Date.now(); return draw(); }
           var elapsed = Math.floor((Date.now() - shown) / 1000);
