@@ -82,6 +82,8 @@ struct ExamAPITests {
             let invigilator = exam.fixture.examiners[0]
             let c = try t.client()
             try await c.signIn(invigilator.username)
+            let detail = try await c.get("/sessions/\(exam.sessionID.uuidString)")
+            #expect(detail.text.contains("/sessions/\(exam.sessionID.uuidString)/console") && detail.text.contains("密封，开考时启封") == false)
             let page = try await c.get("/sessions/\(exam.sessionID.uuidString)/console")
             #expect(page.status == .ok && page.text.contains("作答中") && page.text.contains("未登录"))
             let noReason = try await c.postForm("/sessions/\(exam.sessionID.uuidString)/console/\(attemptID)", [("action", "pause"), ("reason", "")])

@@ -150,6 +150,30 @@ enum SessionsController {
         return try await SessionStore.find(id, on: req.db)
     }
 
+    /// A computer-based session's papers (attached by exam affairs, opened at the start) and the way to the console.
+    static func computerSection(_ req: Request, session s: ExamSession, isAffairs: Bool) async throws -> String {
+        let id = try s.requireID().uuidString
+        let attached = try await SessionPaper.query(on: req.db).filter(\.$sessionID == s.requireID()).all().map(\.paperID)
+        let papers = try await StoredPaper.query(on: req.db).filter(\.$level == s.level).filter(\.$part == AssessmentPartKind.theory.rawValue)
+            .sort(\.$createdAt, .descending).limit(50).all()
+        let listed = papers.filter { attached.contains($0.id!) }.map { p in
+            "<li>\(esc(p.label)) · \(p.itemCount) \(req.tr("题", "items")) · \(p.status == StoredPaper.Status.sealed.rawValue ? req.tr("密封，开考时启封", "sealed until the start") : req.tr("已启封", "open"))</li>"
+        }.joined()
+        let choices = papers.filter { !attached.contains($0.id!) }.map { ($0.id!.uuidString, "\($0.label) · \($0.itemCount) 题 · \(AuditRecord.timestamp($0.createdAt).prefix(10))") }
+        let form = isAffairs && !choices.isEmpty ? """
+            <form method="post" action="/sessions/\(id)/papers" class="filters">\(H.csrf(req))
+            \(H.select(req.tr("指定机考试卷", "Attach a paper"), name: "paperID", options: choices, selected: "", errors: [], req: req))
+            <button type="submit">\(req.tr("指定", "Attach"))</button></form>
+            """ : ""
+        return """
+            <h2>\(req.tr("机考", "Computer-based exam"))</h2>
+            <p>\(req.tr("考生在 /exam 用准考证号和证件号码登录", "Candidates sign in at /exam with ticket and ID number"))\(s.sessionPassword.map { _ in req.tr("，并输入考场密码", " and the session password") } ?? "")。
+            <a class="button secondary" href="/sessions/\(id)/console">\(req.tr("机考监考台", "Invigilator console"))</a></p>
+            <ul>\(listed.isEmpty ? "<li class=\"muted\">\(req.tr("尚未指定试卷", "No paper attached yet"))</li>" : listed)</ul>
+            \(form)
+            """
+    }
+
     /// Everything about one session: rooms and seats, staffing and its shortfalls, the qualified pool with recusal
     /// reasons, tickets, check-in, attendance and records.
     @Sendable static func show(req: Request) async throws -> Response {
@@ -225,6 +249,7 @@ enum SessionsController {
             <h3>\(req.tr("可安排人员与回避情况", "The qualified pool and recusals"))</h3>
             <table id="pool"><thead><tr><th>\(req.tr("姓名", "Name"))</th><th>\(req.tr("类别", "Kind"))</th><th>\(req.tr("工作单位", "Employer"))</th><th>\(req.tr("回避", "Recusal"))</th></tr></thead><tbody>\(poolRows)</tbody></table>
             """ : ""
+        let computerBased = s.modeValue == .computer ? try await computerSection(req, session: s, isAffairs: isAffairs) : ""
         let content = """
             \(H.notice(req))
             <p>\(esc(plan.number)) \(esc(plan.title)) · \(Level(s.level).fullName) · \(s.modeValue.nameZH)（\(s.modeValue.part.nameZH)）· \(esc(s.heldOn)) \(s.slot.timeText) · \(req.tr("审核通过考生", "approved")) \(approved.count) \(req.tr("人", ""))</p>
@@ -233,6 +258,7 @@ enum SessionsController {
             <table id="seats"><thead><tr><th>\(req.tr("考场", "Room"))</th><th>\(req.tr("座号", "Seat"))</th><th>\(req.tr("准考证号", "Ticket"))</th><th>\(req.tr("姓名", "Name"))</th><th>\(req.tr("证件号码", "ID"))</th><th>\(req.tr("工作单位", "Employer"))</th><th>\(req.tr("签到", "Check-in"))</th></tr></thead>
             <tbody>\(seatRows.isEmpty ? "<tr><td colspan=\"7\" class=\"muted\">\(req.tr("尚未编排座位", "No seats yet"))</td></tr>" : seatRows)</tbody></table>
             \(affairsForms)
+            \(computerBased)
             <h2>\(req.tr("考试当天", "Exam day"))</h2>
             <p><a class="button secondary" href="/sessions/\(id)/sign-in.pdf">\(req.tr("签到表（PDF）", "Sign-in sheet (PDF)"))</a></p>
             <form method="post" action="/sessions/\(id)/check-in" class="filters">\(H.csrf(req))
