@@ -98,7 +98,8 @@ final class ExamSweeper: LifecycleHandler, @unchecked Sendable {
         task = Task { [weak app] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(interval))
-                guard let app, let sealer = app.contentSealer else { continue }
+                // Stopped while asleep: the databases may already be gone.
+                guard !Task.isCancelled, let app, let sealer = app.contentSealer else { continue }
                 do {
                     let n = try await AttemptStore.submitExpired(sealer: sealer, on: app.db, time: app.timeSource)
                     if n > 0 { app.logger.notice("exam attempts submitted at time up", metadata: ["count": .stringConvertible(n)]) }
@@ -109,7 +110,13 @@ final class ExamSweeper: LifecycleHandler, @unchecked Sendable {
         }
     }
 
+    // Vapor calls one or the other depending on how it is stopped; both stop the loop before the databases close.
+    func shutdown(_ app: Application) {
+        task?.cancel()
+    }
+
     func shutdownAsync(_ app: Application) async {
         task?.cancel()
+        _ = await task?.value
     }
 }
