@@ -45,7 +45,7 @@ public enum AttemptStore {
         }
         let token = newToken()
         let actor = AuditActor(id: ticket.candidateID, name: profile.fullName)
-        let attemptID: UUID = try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+        let attemptID: UUID = try await BusyRetry.run { try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
             if let attempt = try await ExamAttempt.query(on: audit.db).filter(\.$sessionID == sessionID).filter(\.$candidateID == ticket.candidateID).first() {
                 if attempt.statusValue.isFinal {
                     throw DomainError.conflict(code: "attempt_closed", zh: "您已交卷，不能再次登录作答", en: "this attempt has been submitted")
@@ -86,7 +86,7 @@ public enum AttemptStore {
             try await audit.record(AuditEvent(action: "exam.login", targetType: "attempt", targetID: try attempt.requireID().uuidString,
                                               details: "session \(sessionID.uuidString), seat \(seat.seat)"))
             return try attempt.requireID()
-        }
+        } }
         return Login(token: token, attemptID: attemptID)
     }
 
@@ -156,7 +156,8 @@ public enum AttemptStore {
             attempt.startedAt = now
         }
         attempt.lastSeenAt = now
-        try await attempt.save(on: db)
+        let seen = attempt
+        try await BusyRetry.run { try await seen.save(on: db) }
         var view = PaperView(attemptId: try attempt.requireID(), status: attempt.status, candidateName: profile?.fullName ?? "",
                              sessionTitle: title, startsInSeconds: max(0, Int(session.slot.start.timeIntervalSince(now).rounded(.up))),
                              remainingSeconds: attempt.statusValue.isFinal ? 0 : attempt.clock.remainingSeconds(at: now),
@@ -201,7 +202,7 @@ public enum AttemptStore {
         let paper = try await PaperCache.shared.content(attempt.paperID, sealer: sealer, on: db, time: time)
         guard paper.entries.contains(where: { $0.itemID == itemID }) else { throw DomainError.notFound(what: "item") }
         let json = String(decoding: try JSONEncoder().encode(response), as: UTF8.self)
-        return try await db.transaction { tx in
+        return try await BusyRetry.run { try await db.transaction { tx in
             guard let sql = tx as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
             // The attempt row first: a submission that got there before closes the door; on PostgreSQL this
             // also locks the row, so a submission waits for this save (and sees it) or this save sees the submission.
@@ -219,7 +220,7 @@ public enum AttemptStore {
                 WHERE \(ident: ExamAnswer.schema).seq < excluded.seq
                 """).run()
             return .stored
-        }
+        } }
     }
 
     // MARK: Submission and grading
@@ -232,7 +233,7 @@ public enum AttemptStore {
         let paper = try await PaperCache.shared.content(attempt.paperID, sealer: sealer, on: db, time: time)
         let now = time.now()
         let status = endedBy == .invigilator ? AttemptStatus.terminated : .submitted
-        try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+        try await BusyRetry.run { try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
             guard let sql = audit.db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
             let closed = try await sql.raw("""
                 UPDATE \(ident: ExamAttempt.schema) SET status = \(bind: status.rawValue), submitted_at = \(bind: now), ended_by = \(bind: endedBy.rawValue),
@@ -258,7 +259,7 @@ public enum AttemptStore {
             try await audit.record(AuditEvent(action: status == .terminated ? "exam.terminate" : "exam.submit", targetType: "attempt",
                                               targetID: attemptID.uuidString,
                                               details: "ended by \(endedBy.rawValue)\(reason.map { ": \($0)" } ?? ""); score \(score)/100, \(answers.count) answer(s), \(pending) awaiting a marker"))
-        }
+        } }
         return try await ExamAttempt.find(attemptID, on: db) ?? attempt
     }
 
@@ -408,12 +409,22 @@ public enum AttemptStore {
 /// per candidate, and never before its release time.
 actor PaperCache {
     static let shared = PaperCache()
-    private var papers: [UUID: PaperStore.PaperContent] = [:]
+    /// One opening per paper, shared by everyone who asks while it is under way (the exam-start burst).
+    private var papers: [UUID: Task<PaperStore.PaperContent, any Error>] = [:]
 
     func content(_ paperID: UUID, sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> PaperStore.PaperContent {
-        if let paper = papers[paperID] { return paper }
-        let paper = try await PaperStore.open(paperID: paperID, reader: .system("exam-delivery"), sealer: sealer, on: db, time: time)
-        papers[paperID] = paper
-        return paper
+        if let opening = papers[paperID] { return try await opening.value }
+        let opening = Task {
+            try await BusyRetry.run {
+                try await PaperStore.open(paperID: paperID, reader: .system("exam-delivery"), sealer: sealer, on: db, time: time)
+            }
+        }
+        papers[paperID] = opening
+        do {
+            return try await opening.value
+        } catch {
+            papers[paperID] = nil  // not released yet, or a failure: the next request tries again
+            throw error
+        }
     }
 }
