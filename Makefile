@@ -42,6 +42,7 @@ bench: deps
 	swift build -c release --product skillcert
 	.build/release/skillcert bench assembly
 	.build/release/skillcert bench import
+	.build/release/skillcert bench exam
 
 clean:
 	rm -rf .build data
