@@ -255,15 +255,21 @@ extension DemoData {
                 try await Array(rows.applications[chunk..<end]).create(on: tx)
             }
         }
-        let columns = 10
-        let room = try await RoomStore.create(siteCode: site, name: "机考室\(batch.uppercased())（示例）", rows: max(1, (candidates + columns - 1) / columns),
-                                              columns: columns, capacity: candidates, actor: actor, on: db, time: time)
+        // Computer rooms of at most 50 × 50 seats, as many as the candidates need.
+        var rooms: [UUID] = []
+        for (n, start) in stride(from: 0, to: candidates, by: 2500).enumerated() {
+            let seats = min(2500, candidates - start)
+            let columns = min(50, max(10, (seats + 49) / 50))
+            let room = try await RoomStore.create(siteCode: site, name: "机考室\(batch.uppercased())-\(n + 1)（示例）", rows: max(1, (seats + columns - 1) / columns),
+                                                  columns: columns, capacity: seats, actor: actor, on: db, time: time)
+            rooms.append(try room.requireID())
+        }
         // Open now: started a minute ago (earlier late at night, so it ends by midnight).
         let minutes = 120
         let nowMinute = Int((now.timeIntervalSince1970 + 8 * 3600).truncatingRemainder(dividingBy: 86_400) / 60)
         let start = max(0, min(nowMinute - 1, 24 * 60 - minutes))
         let session = try await SessionStore.create(.init(planID: planID, level: 4, mode: .computer, date: now.chinaLocalDate.description,
-                                                          start: TimeSlot.clock(start), minutes: minutes, siteCode: site, roomIDs: [room.requireID()]),
+                                                          start: TimeSlot.clock(start), minutes: minutes, siteCode: site, roomIDs: rooms),
                                                     actor: actor, on: db, time: time)
         let sessionID = try session.requireID()
         // Only this session's new candidates: the others of the plan are seated elsewhere or not at all.
