@@ -198,7 +198,8 @@ public enum AttemptStore {
             _ = try await submit(attempt, endedBy: .clock, reason: nil, actor: .system("exam-clock"), sealer: sealer, on: db, time: time)
             return .closed
         }
-        guard attempt.statusValue == .inProgress else { return attempt.statusValue == .notStarted ? .closed : .closed }
+        // Before the start there is no paper to answer; after the end nothing more is written.
+        guard attempt.statusValue == .inProgress else { return .closed }
         let paper = try await PaperCache.shared.content(attempt.paperID, sealer: sealer, on: db, time: time)
         guard paper.entries.contains(where: { $0.itemID == itemID }) else { throw DomainError.notFound(what: "item") }
         let json = String(decoding: try JSONEncoder().encode(response), as: UTF8.self)
