@@ -163,4 +163,34 @@ struct AttemptStoreTests {
             #expect(answers.first { $0.itemID == exam.content.entries[3].itemID }.map { $0.needsReview && $0.awarded == nil } == true)
         }
     }
+
+    @Test("candidates signing in, loading the paper and saving all at once on one SQLite file all succeed")
+    func concurrentCandidates() async throws {
+        try await CommandLineTests.withFileBackedApp { t, _ in
+            let exam = try await ComputerExam.make(t, candidates: 16)
+            exam.at(minutes: 1, t)
+            // `app.db` on each call: a connection from any event loop's pool, as requests on a server get them.
+            let (logins, items, app, time, sealer) = (exam.logins.map { [$0.ticket, $0.idNumber] }, exam.content.entries.map(\.itemID), t.app, t.time, sealer)
+            let outcomes = try await withThrowingTaskGroup(of: [AnswerSave].self) { group in
+                for login in logins {
+                    group.addTask {
+                        let signedIn = try await AttemptStore.login(ticketNumber: login[0], idNumber: login[1], sessionPassword: nil, sealer: sealer, on: app.db, time: time)
+                        guard let attempt = try await AttemptStore.authenticate(token: signedIn.token, on: app.db) else { return [] }
+                        _ = try await AttemptStore.view(attempt, sealer: sealer, on: app.db, time: time)
+                        var results: [AnswerSave] = []
+                        for seq in 1...6 {
+                            guard let current = try await AttemptStore.authenticate(token: signedIn.token, on: app.db) else { return results }
+                            results.append(try await AttemptStore.save(current, itemID: items[seq % items.count], response: ["1"], seq: seq, sealer: sealer, on: app.db, time: time))
+                        }
+                        return results
+                    }
+                }
+                var all: [[AnswerSave]] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            #expect(outcomes.count == 16 && outcomes.allSatisfy { $0 == Array(repeating: .stored, count: 6) })
+            #expect(try await ExamAnswer.query(on: t.db).count() == 16 * 4)
+        }
+    }
 }
