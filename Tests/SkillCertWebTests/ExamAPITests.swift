@@ -78,14 +78,18 @@ struct ExamAPITests {
             let attemptID = try #require(login.object["attemptId"] as? String)
             candidate.bearer = login.object["token"] as? String
             _ = try await candidate.get("/api/v1/exam/attempt")
+            let item = exam.content.entries[0].itemID.uuidString
+            #expect(try await candidate.json(.PUT, "/api/v1/exam/attempt/answers/\(item)", ["response": ["1"], "seq": 1]).status == .ok)
 
             let invigilator = exam.fixture.examiners[0]
             let c = try t.client()
             try await c.signIn(invigilator.username)
             let detail = try await c.get("/sessions/\(exam.sessionID.uuidString)")
-            #expect(detail.text.contains("/sessions/\(exam.sessionID.uuidString)/console") && detail.text.contains("密封，开考时启封") == false)
+            #expect(detail.text.contains("/sessions/\(exam.sessionID.uuidString)/console") && detail.text.contains("已启封"))
             let page = try await c.get("/sessions/\(exam.sessionID.uuidString)/console")
             #expect(page.status == .ok && page.text.contains("作答中") && page.text.contains("未登录"))
+            // The last save in China time: the session started at 09:00, the answer came a minute later.
+            #expect(page.text.contains("2027-01-10 09:01"))
             let noReason = try await c.postForm("/sessions/\(exam.sessionID.uuidString)/console/\(attemptID)", [("action", "pause"), ("reason", "")])
             #expect(noReason.status == .unprocessableEntity)
             let paused = try await c.postForm("/sessions/\(exam.sessionID.uuidString)/console/\(attemptID)", [("action", "pause"), ("reason", "考生身体不适")])

@@ -42,7 +42,7 @@ struct ExamBench: AsyncParsableCommand {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         server.arguments = ["serve", "--port", String(port), "--log-level", "error"]
-        fm.createFile(atPath: dir.appendingPathComponent("server.log").path, contents: nil)
+        _ = fm.createFile(atPath: dir.appendingPathComponent("server.log").path, contents: nil)  // kept with SKILLCERT_BENCH_KEEP=1
         server.standardOutput = try FileHandle(forWritingTo: dir.appendingPathComponent("server.log"))
         try server.run()
         defer { server.terminate(); server.waitUntilExit() }

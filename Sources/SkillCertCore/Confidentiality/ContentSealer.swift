@@ -40,8 +40,7 @@ public struct ContentSealer: Sendable {
     /// A keyed hash (HMAC-SHA256 under a key derived for `purpose`) for exact look-ups of encrypted values, such as
     /// finding a candidate by ID number without storing the number in the clear.
     public func keyedHash(_ value: String, purpose: String) -> String {
-        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("skillcert:\(purpose)".utf8), outputByteCount: 32)
-        return Data(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: derived)).map { $0 }.hexString
+        keyedHasher(purpose: purpose)(value)
     }
 
     /// The keyed hash of `keyedHash(_:purpose:)` with its key derived once, for hashing many values (batch imports).

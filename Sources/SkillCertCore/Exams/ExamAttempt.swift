@@ -88,9 +88,6 @@ public enum AnswerSave: Equatable, Sendable {
         if seq == stored { return .duplicate }
         return seq > stored ? .stored : .stale
     }
-
-    /// Whether the client may forget the save (its journal entry is done with).
-    public var acknowledged: Bool { self != .closed }
 }
 
 /// The order a candidate sees: items and each item's options shuffled, the same way every time for one attempt (so

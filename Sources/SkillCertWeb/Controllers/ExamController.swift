@@ -12,8 +12,8 @@ enum ExamController {
 
     static func register(_ r: any RoutesBuilder) {
         r.endpoint(.GET, "exam", access: .everyone, use: client)
-        r.endpoint(.GET, "static/exam.js", access: .everyone) { _ in asset(ExamClientAssets.js, type: .init(type: "text", subType: "javascript", parameters: ["charset": "utf-8"])) }
-        r.endpoint(.GET, "static/exam.css", access: .everyone) { _ in asset(ExamClientAssets.css, type: .css) }
+        r.endpoint(.GET, "static/exam.js", access: .everyone) { _ in SystemController.asset(ExamClientAssets.js, type: .init(type: "text", subType: "javascript", parameters: ["charset": "utf-8"]), maxAge: 300) }
+        r.endpoint(.GET, "static/exam.css", access: .everyone) { _ in SystemController.asset(ExamClientAssets.css, type: .css, maxAge: 300) }
         // The exam API authenticates by the exam token itself (not a staff or candidate account).
         r.endpoint(.POST, "api/v1/exam/login", access: .everyone,
                    api: APIDoc("Sign in to a computer-based exam with ticket and ID number (and the session password when set)", tag: "exam",
@@ -37,13 +37,6 @@ enum ExamController {
         r.endpoint(.GET, "sessions/:id/console", access: .anyOf(consoleStaff), use: console)
         r.endpoint(.POST, "sessions/:id/console/:attemptId", access: .anyOf(controllers), use: control)
         r.endpoint(.POST, "sessions/:id/papers", access: .anyOf([.administrator, .examAffairs]), use: attachPaper)
-    }
-
-    static func asset(_ text: String, type: HTTPMediaType) -> Response {
-        let response = Response(status: .ok, body: .init(string: text))
-        response.headers.contentType = type
-        response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=300")
-        return response
     }
 
     // MARK: Exam API
@@ -198,17 +191,11 @@ enum ExamController {
 
     // MARK: The invigilator
 
-    static func session(_ req: Request) async throws -> ExamSession {
-        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound(what: "session") }
-        return try await SessionStore.find(id, on: req.db)
-    }
-
     @Sendable static func console(req: Request) async throws -> Response {
-        let s = try await session(req)
+        let s = try await SessionsController.session(req)
         let sid = try s.requireID().uuidString
         let rows = try await AttemptStore.console(sessionID: s.requireID(), on: req.db, time: req.time)
         let canControl = controllers.isDisjoint(with: req.signedIn?.roles ?? []) == false
-        func time(_ d: Date?) -> String { d.map { AuditRecord.timestamp($0).dropFirst(11).prefix(8).description } ?? "—" }
         func remaining(_ s: Int?) -> String { s.map { String(format: "%d:%02d", $0 / 60, $0 % 60) } ?? "—" }
         let body = rows.map { row -> String in
             var actions = ""
@@ -225,7 +212,7 @@ enum ExamController {
                     """
             }
             let badge = ["submitted": "ok", "disconnected": "bad", "terminated": "bad", "paused": "bad"][row.state] ?? ""
-            return "<tr><td>\(row.seat)</td><td>\(esc(row.candidateName))</td><td><span class=\"badge \(badge)\">\(esc(req.tr(row.stateZH, row.state)))</span></td><td>\(time(row.lastSaveAt))</td><td>\(row.answered)</td><td>\(remaining(row.remainingSeconds))</td><td>\(actions)</td></tr>"
+            return "<tr><td>\(row.seat)</td><td>\(esc(row.candidateName))</td><td><span class=\"badge \(badge)\">\(esc(req.tr(row.stateZH, row.state)))</span></td><td>\(H.time(row.lastSaveAt))</td><td>\(row.answered)</td><td>\(remaining(row.remainingSeconds))</td><td>\(actions)</td></tr>"
         }.joined()
         let counts = Dictionary(grouping: rows, by: \.state).mapValues(\.count)
         let summary = ["in-progress", "waiting", "disconnected", "paused", "submitted", "not-started"].compactMap { state -> String? in
@@ -244,7 +231,7 @@ enum ExamController {
     }
 
     @Sendable static func control(req: Request) async throws -> Response {
-        let s = try await session(req)
+        let s = try await SessionsController.session(req)
         guard let attemptID = req.parameters.get("attemptId").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound(what: "attempt") }
         struct Form: Content { var action: String?; var reason: String?; var minutes: String? }
         let f = try req.content.decode(Form.self)
@@ -263,7 +250,7 @@ enum ExamController {
     }
 
     @Sendable static func attachPaper(req: Request) async throws -> Response {
-        let s = try await session(req)
+        let s = try await SessionsController.session(req)
         struct Form: Content { var paperID: String? }
         let f = try req.content.decode(Form.self)
         guard let paperID = f.paperID.flatMap(UUID.init(uuidString:)) else {

@@ -41,10 +41,10 @@ enum SystemController {
         return response
     }
 
-    static func asset(_ text: String, type: HTTPMediaType) -> Response {
+    static func asset(_ text: String, type: HTTPMediaType, maxAge: Int = 3600) -> Response {
         let response = Response(status: .ok, body: .init(string: text))
         response.headers.contentType = type
-        response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=3600")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=\(maxAge)")
         return response
     }
 
