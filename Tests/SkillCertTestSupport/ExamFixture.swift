@@ -117,9 +117,11 @@ public struct ComputerExam {
         (.fillIn, 10, ItemContent(stem: "安全电压的最高值为____V。", acceptedAnswers: ["36", "三十六"])),
     ]
 
-    public static func make(_ t: TestApp, candidates: Int = 2, password: String? = nil) async throws -> ComputerExam {
+    /// A session of `mode` (computer-based, or paper-based for score entry and answer sheets) with its paper attached.
+    public static func make(_ t: TestApp, candidates: Int = 2, password: String? = nil, mode: ExamSession.Mode = .computer,
+                            items: [(ItemType, Int, ItemContent)] = items) async throws -> ComputerExam {
         let fixture = try await ExamFixture.make(t, employers: (0..<candidates).map { "单位\($0)" })
-        let session = try await fixture.session(t, mode: .computer)
+        let session = try await fixture.session(t, mode: mode)
         let sessionID = try session.requireID()
         if let password {
             session.sessionPassword = password

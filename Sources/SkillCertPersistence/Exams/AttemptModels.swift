@@ -138,3 +138,81 @@ struct CreateExamAttempts: AsyncMigration {
         try await db.schema(ExamSession.schema).deleteField("session_password").update()
     }
 }
+
+/// A paper-based theory score for one candidate in one session: keyed in twice by two people (and settled by a
+/// third on a mismatch), or read from an optical reader's answer sheet (`source` = `omr`, with the marks read).
+public final class PaperScore: Model, @unchecked Sendable {
+    public static let schema = "paper_scores"
+
+    public enum Source: String, Sendable {
+        case manual, omr
+    }
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "session_id") public var sessionID: UUID
+    @Field(key: "candidate_id") public var candidateID: UUID
+    @Field(key: "source") public var source: String
+    @OptionalField(key: "first_score") public var firstScore: Double?
+    @OptionalField(key: "first_by") public var firstBy: UUID?
+    @OptionalField(key: "second_score") public var secondScore: Double?
+    @OptionalField(key: "second_by") public var secondBy: UUID?
+    @OptionalField(key: "resolved_score") public var resolvedScore: Double?
+    @OptionalField(key: "resolved_by") public var resolvedBy: UUID?
+    @OptionalField(key: "resolve_reason") public var resolveReason: String?
+    /// The sheet's paper form and the marks read, item by item in the paper's order (JSON), for an `omr` score.
+    @OptionalField(key: "paper_id") public var paperID: UUID?
+    @OptionalField(key: "marks") public var marks: String?
+    /// The score that counts, out of 100, once settled.
+    @OptionalField(key: "final_score") public var finalScore: Double?
+    @Field(key: "state") public var state: String
+    @Field(key: "updated_at") public var updatedAt: Date
+
+    public init() {}
+
+    public var entries: DoubleEntry {
+        get {
+            DoubleEntry(first: zip(firstScore, firstBy).map(DoubleEntry.Entry.init), second: zip(secondScore, secondBy).map(DoubleEntry.Entry.init),
+                        resolution: zip(resolvedScore, resolvedBy).map(DoubleEntry.Entry.init))
+        }
+        set {
+            (firstScore, firstBy) = (newValue.first?.score, newValue.first?.by)
+            (secondScore, secondBy) = (newValue.second?.score, newValue.second?.by)
+            (resolvedScore, resolvedBy) = (newValue.resolution?.score, newValue.resolution?.by)
+            finalScore = newValue.finalScore
+            state = newValue.state.rawValue
+        }
+    }
+
+    private func zip(_ score: Double?, _ by: UUID?) -> (Double, UUID)? {
+        guard let score, let by else { return nil }
+        return (score, by)
+    }
+}
+
+struct CreatePaperScores: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(PaperScore.schema)
+            .id()
+            .field("session_id", .uuid, .required, .references(ExamSession.schema, .id))
+            .field("candidate_id", .uuid, .required, .references(User.schema, .id))
+            .field("source", .string, .required)
+            .field("first_score", .double)
+            .field("first_by", .uuid)
+            .field("second_score", .double)
+            .field("second_by", .uuid)
+            .field("resolved_score", .double)
+            .field("resolved_by", .uuid)
+            .field("resolve_reason", .string)
+            .field("paper_id", .uuid)
+            .field("marks", .string)
+            .field("final_score", .double)
+            .field("state", .string, .required)
+            .field("updated_at", .datetime, .required)
+            .unique(on: "session_id", "candidate_id")
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(PaperScore.schema).delete()
+    }
+}

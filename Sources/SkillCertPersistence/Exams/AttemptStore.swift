@@ -379,11 +379,12 @@ public enum AttemptStore {
         return (attempt, answers)
     }
 
-    /// Attaches a paper form to a computer-based session; the paper opens at the session's start.
+    /// Attaches a paper form to a computer-based session (delivered online) or a paper-based one (graded from answer
+    /// sheets); the paper opens at the session's start.
     public static func attachPaper(_ paperID: UUID, to sessionID: UUID, actor: AuditActor, on db: any Database, time: any TimeSource) async throws {
         let session = try await SessionStore.find(sessionID, on: db)
-        guard session.modeValue == .computer else {
-            throw DomainError.conflict(code: "not_computer_based", zh: "只有机考场次需要指定在线试卷", en: "only computer-based sessions take a paper online")
+        guard session.modeValue == .computer || session.modeValue == .paper else {
+            throw DomainError.conflict(code: "not_theory_session", zh: "只有机考和笔试场次使用试卷", en: "only computer-based and paper-based sessions take a paper")
         }
         guard let paper = try await StoredPaper.find(paperID, on: db) else { throw DomainError.notFound(what: "paper") }
         guard paper.part == AssessmentPartKind.theory.rawValue, paper.level == session.level else {

@@ -22,6 +22,7 @@ public enum SkillCertMigrations {
             UpdateRegistrationAddMaterials(),
             CreateExamAffairs(),
             CreateExamAttempts(),
+            CreatePaperScores(),
         ]
     }
 }

@@ -65,6 +65,7 @@ public enum SkillCertApp {
         RegistryController.register(app)
         SessionsController.register(app)
         ExamController.register(app)
+        TheoryScoresController.register(app)
         SystemController.register(app)
     }
 

@@ -257,6 +257,6 @@ enum ExamController {
             throw ValidationFailure([FieldError(code: "required", field: "paperID", zh: "请选择试卷", en: "choose a paper")])
         }
         try await AttemptStore.attachPaper(paperID, to: s.requireID(), actor: try req.requireUser().actor, on: req.db, time: req.time)
-        return req.redirect(to: "/sessions/\(s.id!.uuidString)?done=\(req.tr("已指定机考试卷，开考时自动启封", "Paper attached; it opens at the start").urlQueryEncoded)")
+        return req.redirect(to: "/sessions/\(s.id!.uuidString)?done=\(req.tr("已指定试卷，开考时自动启封", "Paper attached; it opens at the start").urlQueryEncoded)")
     }
 }

@@ -150,8 +150,9 @@ enum SessionsController {
         return try await SessionStore.find(id, on: req.db)
     }
 
-    /// A computer-based session's papers (attached by exam affairs, opened at the start) and the way to the console.
-    static func computerSection(_ req: Request, session s: ExamSession, isAffairs: Bool) async throws -> String {
+    /// A theory session's papers (attached by exam affairs, opened at the start) and the way on: the invigilator
+    /// console for a computer-based session, score entry and answer sheets for a paper-based one.
+    static func theorySection(_ req: Request, session s: ExamSession, isAffairs: Bool) async throws -> String {
         let id = try s.requireID().uuidString
         let attached = try await SessionPaper.query(on: req.db).filter(\.$sessionID == s.requireID()).all().map(\.paperID)
         let papers = try await StoredPaper.query(on: req.db).filter(\.$level == s.level).filter(\.$part == AssessmentPartKind.theory.rawValue)
@@ -162,9 +163,18 @@ enum SessionsController {
         let choices = papers.filter { !attached.contains($0.id!) }.map { ($0.id!.uuidString, "\($0.label) · \($0.itemCount) 题 · \(AuditRecord.timestamp($0.createdAt).prefix(10))") }
         let form = isAffairs && !choices.isEmpty ? """
             <form method="post" action="/sessions/\(id)/papers" class="filters">\(H.csrf(req))
-            \(H.select(req.tr("指定机考试卷", "Attach a paper"), name: "paperID", options: choices, selected: "", errors: [], req: req))
+            \(H.select(req.tr("指定试卷", "Attach a paper"), name: "paperID", options: choices, selected: "", errors: [], req: req))
             <button type="submit">\(req.tr("指定", "Attach"))</button></form>
             """ : ""
+        guard s.modeValue == .computer else {
+            return """
+                <h2>\(req.tr("笔试试卷与成绩", "Paper and scores"))</h2>
+                <p>\(req.tr("指定本场次使用的试卷后，可导入光电阅卷结果自动评分；也可由两人分别录入卷面成绩。", "Attach the paper to grade optical-reader sheets, or have two people key in the scores."))
+                \(isAffairs ? "<a class=\"button secondary\" id=\"scores\" href=\"/sessions/\(id)/scores\">\(req.tr("成绩录入", "Score entry"))</a>" : "")</p>
+                <ul>\(listed.isEmpty ? "<li class=\"muted\">\(req.tr("尚未指定试卷", "No paper attached yet"))</li>" : listed)</ul>
+                \(form)
+                """
+        }
         return """
             <h2>\(req.tr("机考", "Computer-based exam"))</h2>
             <p>\(req.tr("考生在 /exam 用准考证号和证件号码登录", "Candidates sign in at /exam with ticket and ID number"))\(s.sessionPassword.map { _ in req.tr("，并输入考场密码", " and the session password") } ?? "")。
@@ -249,7 +259,7 @@ enum SessionsController {
             <h3>\(req.tr("可安排人员与回避情况", "The qualified pool and recusals"))</h3>
             <table id="pool"><thead><tr><th>\(req.tr("姓名", "Name"))</th><th>\(req.tr("类别", "Kind"))</th><th>\(req.tr("工作单位", "Employer"))</th><th>\(req.tr("回避", "Recusal"))</th></tr></thead><tbody>\(poolRows)</tbody></table>
             """ : ""
-        let computerBased = s.modeValue == .computer ? try await computerSection(req, session: s, isAffairs: isAffairs) : ""
+        let computerBased = s.modeValue.part == .theory ? try await theorySection(req, session: s, isAffairs: isAffairs) : ""
         let content = """
             \(H.notice(req))
             <p>\(esc(plan.number)) \(esc(plan.title)) · \(Level(s.level).fullName) · \(s.modeValue.nameZH)（\(s.modeValue.part.nameZH)）· \(esc(s.heldOn)) \(s.slot.timeText) · \(req.tr("审核通过考生", "approved")) \(approved.count) \(req.tr("人", ""))</p>

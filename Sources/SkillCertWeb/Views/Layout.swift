@@ -27,6 +27,7 @@ enum Layout {
         NavGroup(zh: "命题与考评", en: "Items & examiners", items: [
             NavItem(path: "/items", zh: "题库", en: "Item bank"),
             NavItem(path: "/papers", zh: "组卷与试卷", en: "Papers"),
+            NavItem(path: "/marking", zh: "填空题评阅", en: "Marking queue"),
             NavItem(path: "/registry", zh: "考评员与督导员", en: "Examiners & supervisors"),
         ]),
         NavGroup(zh: "认定计划", en: "Plans", items: [
