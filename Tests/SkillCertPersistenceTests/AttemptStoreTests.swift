@@ -193,4 +193,68 @@ struct AttemptStoreTests {
             #expect(try await ExamAnswer.query(on: t.db).count() == 16 * 4)
         }
     }
+
+    @Test("group commit: saves written together each get their own answer; the newest number wins; a replaced token and a closed attempt write nothing")
+    func groupCommit() async throws {
+        try await TestApp.with { t in
+            let exam = try await ComputerExam.make(t, candidates: 3)
+            exam.at(minutes: 1, t)
+            var keys: [AttemptStore.TokenKey] = []
+            for i in 0..<3 {
+                let a = try await login(exam, t, candidate: i)
+                let current = try await attempt(a.token, t)
+                _ = try await AttemptStore.view(current, sealer: sealer, on: t.db, time: t.time)
+                keys.append(try AttemptStore.TokenKey(try await attempt(a.token, t)))
+            }
+            // Candidate 1's client is replaced by a resume elsewhere; candidate 2 has submitted.
+            try await AttemptStore.control(keys[1].attemptID, .allowResume, reason: "换机", actor: .system("invigilator"), sealer: sealer, on: t.db, time: t.time)
+            _ = try await login(exam, t, candidate: 1)
+            let third = try #require(try await ExamAttempt.find(keys[2].attemptID, on: t.db))
+            _ = try await AttemptStore.submit(third, endedBy: .candidate, reason: nil, actor: .system("candidate"), sealer: sealer, on: t.db, time: t.time)
+
+            // One batch, in arrival order: 5 then 7 then a replay of 5 for the same answer; another answer; the old
+            // client of candidate 1; candidate 2 after submission.
+            let item = exam.content.entries[0].itemID, other = exam.content.entries[1].itemID
+            func change(_ key: AttemptStore.TokenKey, _ item: UUID, _ value: String, _ seq: Int) -> AnswerCommitter.Save {
+                AnswerCommitter.Save(attemptID: key.attemptID, tokenHash: key.tokenHash, itemID: item, json: "[\"\(value)\"]", seq: seq, at: t.time.now())
+            }
+            let outcomes = try await AnswerCommitter.write([change(keys[0], item, "1", 5), change(keys[0], item, "2", 7), change(keys[0], item, "1", 5),
+                                                            change(keys[0], other, "3", 1), change(keys[1], item, "0", 1), change(keys[2], item, "0", 1)], on: t.db)
+            #expect(outcomes.map { outcome -> String in
+                switch outcome {
+                case .decided(let result, _): "\(result)"
+                case .revoked: "revoked"
+                case .expired: "expired"
+                }
+            } == ["stored", "stored", "stale", "stored", "revoked", "closed"])
+            let stored = try await ExamAnswer.query(on: t.db).all()
+            #expect(stored.count == 2 && stored.first { $0.itemID == item }.map { $0.seq == 7 && $0.responseValues == ["2"] } == true)
+
+            // Through one committer, from many tasks at once: each waits for its own answer, after the commit.
+            let committer = AnswerCommitter(db: t.db)
+            let results = try await withThrowingTaskGroup(of: AnswerCommitter.Outcome.self) { group in
+                for save in (8...40).map({ change(keys[0], item, String($0 % 4), $0) }) { group.addTask { try await committer.commit(save) } }
+                var all: [AnswerCommitter.Outcome] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            #expect(results.count == 33 && results.allSatisfy { if case .decided(let r, let clock) = $0 { [.stored, .stale].contains(r) && clock != nil } else { false } })
+            let newest = try #require(try await ExamAnswer.query(on: t.db).filter(\.$itemID == item).first())
+            #expect(newest.seq == 40 && newest.responseValues == ["0"])
+        }
+    }
+
+    @Test("the paper view written by hand is the document JSONEncoder writes, escapes and all")
+    func paperViewJSON() throws {
+        typealias V = AttemptStore.PaperView
+        let view = V(attemptId: UUID(), status: "in-progress", candidateName: "王\"小\"明", sessionTitle: "电工\n四级\\理论\u{1}",
+                     startsInSeconds: 0, remainingSeconds: 5399, paused: true, totalPoints: 100,
+                     items: [V.Item(itemId: UUID(), number: 1, type: "single-choice", stem: "电压为\t“380V”？", options: [.init(index: 2, text: "A\\B"), .init(index: 0, text: "</script>")], points: 40),
+                             V.Item(itemId: UUID(), number: 2, type: "fill-in", stem: "", options: [], points: 10)],
+                     answers: ["k1": .init(response: ["1", "2"], seq: 3), "k\"2": .init(response: [], seq: 0)])
+        let mine = try JSONSerialization.jsonObject(with: Data(view.json().utf8)) as? NSDictionary
+        let reference = try JSONSerialization.jsonObject(with: JSONEncoder().encode(view)) as? NSDictionary
+        #expect(mine != nil && mine == reference)
+    }
 }
+

@@ -68,6 +68,40 @@ struct AuditLogTests {
             #expect(try await CalendarDay.query(on: t.db).filter(\.$day == "2030-01-01").count() == 0)
         }
     }
+
+    @Test("group commit: many audited changes share commits; one that fails is undone alone; the chain stays one chain")
+    func groupCommit() async throws {
+        try await TestApp.with { t in
+            let before = try await AuditEntry.query(on: t.db).count()
+            let commits = GroupCommit(db: t.db, limit: 8)
+            struct Boom: Error {}
+            let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+                for day in 1...24 {
+                    group.addTask {
+                        do {
+                            _ = try await commits.transaction(actor: .system(), time: t.time) { audit in
+                                let date = String(format: "2030-03-%02d", day)
+                                try await CalendarDay(CalendarException(date: LocalDate(iso: date)!, kind: .holiday, name: "测试")).create(on: audit.db)
+                                try await audit.record(AuditEvent(action: "calendar.set", targetType: "calendar-day", targetID: date))
+                                if day % 5 == 0 { throw Boom() }
+                                return day
+                            }
+                            return (day, true)
+                        } catch { return (day, false) }
+                    }
+                }
+                var all: [Int: Bool] = [:]
+                for await (day, ok) in group { all[day] = ok }
+                return all
+            }
+            #expect(outcomes.filter { !$0.value }.keys.sorted() == [5, 10, 15, 20])
+            let days = try await CalendarDay.query(on: t.db).filter(\.$day >= "2030-03-01").filter(\.$day <= "2030-03-31").all().map(\.day).sorted()
+            #expect(days.count == 20 && !days.contains("2030-03-05") && days.contains("2030-03-06"))
+            let count = try await AuditEntry.query(on: t.db).count()
+            #expect(count == before + 20)
+            #expect(try await AuditLog.verify(on: t.db) == .success(count))
+        }
+    }
 }
 
 @Suite("Schema and shipped data")

@@ -137,7 +137,10 @@ struct TheoryScoreStoreTests {
             exam.at(minutes: 1, t)
             let login = try await AttemptStore.login(ticketNumber: exam.logins[0].ticket, idNumber: exam.logins[0].idNumber, sessionPassword: nil,
                                                      sealer: sealer, on: t.db, time: t.time)
-            func attempt() async throws -> ExamAttempt { try #require(await AttemptStore.authenticate(token: login.token, on: t.db)) }
+            func attempt() async throws -> ExamAttempt {
+                guard let found = try await AttemptStore.authenticate(token: login.token, on: t.db) else { throw DomainError.notFound(what: "attempt") }
+                return found
+            }
             _ = try await AttemptStore.view(try await attempt(), sealer: sealer, on: t.db, time: t.time)
             _ = try await AttemptStore.save(try await attempt(), itemID: exam.content.entries[1].itemID, response: ["0", "1", "3"], seq: 1, sealer: sealer, on: t.db, time: t.time)
             _ = try await AttemptStore.save(try await attempt(), itemID: exam.content.entries[3].itemID, response: ["36 伏"], seq: 2, sealer: sealer, on: t.db, time: t.time)

@@ -12,6 +12,8 @@ public enum AttemptStore {
     public static let signInLead: TimeInterval = 30 * 60
     /// A client that has not been heard from for this long shows as disconnected on the console.
     public static let disconnectedAfter: TimeInterval = 60
+    /// A client's paper loads update "last seen" at most this often (saves update it every time).
+    static let seenEvery: TimeInterval = 10
 
     public struct Login: Sendable {
         public var token: String
@@ -24,7 +26,7 @@ public enum AttemptStore {
 
     /// Signs a candidate in with ticket number and ID number (and the session password when one is set). A second
     /// sign-in while the attempt is held by another client needs the invigilator's authorisation (a resume).
-    public static func login(ticketNumber: String, idNumber: String, sessionPassword: String?, sealer: ContentSealer,
+    public static func login(ticketNumber: String, idNumber: String, sessionPassword: String?, commits: GroupCommit? = nil, sealer: ContentSealer,
                              on db: any Database, time: any TimeSource) async throws -> Login {
         let refused = failure("login_failed", "准考证号或证件号码不正确", "the ticket number or the ID number is wrong")
         guard let ticket = try await AdmissionTicketRecord.query(on: db).filter(\.$number == ticketNumber.trimmingCharacters(in: .whitespaces)).first(),
@@ -45,7 +47,7 @@ public enum AttemptStore {
         }
         let token = newToken()
         let actor = AuditActor(id: ticket.candidateID, name: profile.fullName)
-        let attemptID: UUID = try await BusyRetry.run { try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+        let attemptID: UUID = try await GroupCommit.transaction(commits, on: db, actor: actor, time: time) { audit in
             if let attempt = try await ExamAttempt.query(on: audit.db).filter(\.$sessionID == sessionID).filter(\.$candidateID == ticket.candidateID).first() {
                 if attempt.statusValue.isFinal {
                     throw DomainError.conflict(code: "attempt_closed", zh: "您已交卷，不能再次登录作答", en: "this attempt has been submitted")
@@ -86,7 +88,7 @@ public enum AttemptStore {
             try await audit.record(AuditEvent(action: "exam.login", targetType: "attempt", targetID: try attempt.requireID().uuidString,
                                               details: "session \(sessionID.uuidString), seat \(seat.seat)"))
             return try attempt.requireID()
-        } }
+        }
         return Login(token: token, attemptID: attemptID)
     }
 
@@ -100,7 +102,8 @@ public enum AttemptStore {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }.hexString
     }
 
-    static func hash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).hexString }
+    /// What is kept of a client token: its SHA-256.
+    public static func hash(_ token: String) -> String { SHA256.hash(data: Data(token.utf8)).hexString }
 
     // MARK: The candidate's view
 
@@ -137,10 +140,30 @@ public enum AttemptStore {
         public var totalPoints: Int
         public var items: [Item]
         public var answers: [String: Saved]
+
+        /// The view as JSON, written directly (the same document `JSONEncoder` makes, several times faster: the
+        /// exam-start burst encodes one for every candidate).
+        public func json() -> String {
+            let str = JSONText.string
+            var out = "{\"attemptId\":\"\(attemptId.uuidString)\",\"status\":\(str(status)),\"candidateName\":\(str(candidateName)),"
+            out += "\"sessionTitle\":\(str(sessionTitle)),\"startsInSeconds\":\(startsInSeconds),\"remainingSeconds\":\(remainingSeconds),"
+            out += "\"paused\":\(paused),\"totalPoints\":\(totalPoints),\"items\":["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                out += "{\"itemId\":\"\(item.itemId.uuidString)\",\"number\":\(item.number),\"type\":\(str(item.type)),\"stem\":\(str(item.stem)),\"points\":\(item.points),\"options\":["
+                out += item.options.map { "{\"index\":\($0.index),\"text\":\(str($0.text))}" }.joined(separator: ",")
+                out += "]}"
+            }
+            out += "],\"answers\":{"
+            out += answers.map { key, saved in "\(str(key)):{\"response\":[\(saved.response.map { str($0) }.joined(separator: ","))],\"seq\":\(saved.seq)}" }
+                .joined(separator: ",")
+            return out + "}}"
+        }
     }
 
     /// Loads the attempt for its client: starts it when the session has started, submits it when its time is up.
-    public static func view(_ attempt: ExamAttempt, sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> PaperView {
+    public static func view(_ attempt: ExamAttempt, commits: GroupCommit? = nil, sealer: ContentSealer, on db: any Database,
+                            time: any TimeSource) async throws -> PaperView {
         let now = time.now()
         let session = try await SessionStore.find(attempt.sessionID, on: db)
         var attempt = attempt
@@ -151,13 +174,18 @@ public enum AttemptStore {
         let plan = try await PlanStore.find(session.planID, on: db).plan()
         let title = "\(plan.occupationName) \(Level(session.level).fullName) 理论知识考试"
         let started = now >= session.slot.start
+        // Written when the attempt starts, and to keep the console's "last seen" within `seenEvery`.
+        var write = attempt.lastSeenAt.map { now.timeIntervalSince($0) >= seenEvery } ?? true
         if started, attempt.statusValue == .notStarted {
             attempt.status = AttemptStatus.inProgress.rawValue
             attempt.startedAt = now
+            write = true
         }
-        attempt.lastSeenAt = now
-        let seen = attempt
-        try await BusyRetry.run { try await seen.save(on: db) }
+        if write {
+            attempt.lastSeenAt = now
+            let seen = attempt
+            try await GroupCommit.transaction(commits, on: db, actor: .system("exam-delivery"), time: time) { audit in try await seen.save(on: audit.db) }
+        }
         var view = PaperView(attemptId: try attempt.requireID(), status: attempt.status, candidateName: profile?.fullName ?? "",
                              sessionTitle: title, startsInSeconds: max(0, Int(session.slot.start.timeIntervalSince(now).rounded(.up))),
                              remainingSeconds: attempt.statusValue.isFinal ? 0 : attempt.clock.remainingSeconds(at: now),
@@ -184,45 +212,63 @@ public enum AttemptStore {
 
     // MARK: Autosave
 
-    /// Stores one answer change. Acknowledged (returned) only after the transaction commits, which on SQLite (WAL,
-    /// synchronous=FULL) and PostgreSQL (synchronous_commit on) means it is on disk.
-    public static func save(_ attempt: ExamAttempt, itemID: UUID, response: [String], seq: Int, sealer: ContentSealer,
-                            on db: any Database, time: any TimeSource) async throws -> AnswerSave {
+    /// What a client token stands for: never changes for the token's life, so the server may keep it in memory.
+    /// Whether the token is still the attempt's (not replaced by a resume) is checked in the save's own transaction.
+    public struct TokenKey: Sendable {
+        public var attemptID: UUID
+        public var paperID: UUID
+        public var tokenHash: String?
+
+        public init(_ attempt: ExamAttempt) throws {
+            attemptID = try attempt.requireID()
+            paperID = attempt.paperID
+            tokenHash = attempt.tokenHash
+        }
+    }
+
+    /// Stores one answer change. Acknowledged (returned) only after the transaction holding it commits, which on
+    /// SQLite (WAL, synchronous=FULL) and PostgreSQL (synchronous_commit on) means it is on disk. Saves go through
+    /// `committer` (group commit) when one is given, else in a transaction of their own.
+    public static func save(_ attempt: ExamAttempt, itemID: UUID, response: [String], seq: Int, committer: AnswerCommitter? = nil,
+                            sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> AnswerSave {
+        try await save(TokenKey(attempt), itemID: itemID, response: response, seq: seq, committer: committer, sealer: sealer, on: db, time: time).result
+    }
+
+    /// What a save came to, with the attempt's clock as the saving transaction saw it (nil when it was not open).
+    public struct SaveReport: Sendable {
+        public var result: AnswerSave
+        public var clock: AttemptClock?
+    }
+
+    public static func save(_ key: TokenKey, itemID: UUID, response: [String], seq: Int, committer: AnswerCommitter?,
+                            sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> SaveReport {
         guard seq >= 0, response.count <= 20, response.allSatisfy({ $0.count <= 2000 }) else {
             throw ValidationFailure([FieldError(code: "invalid_answer", field: seq < 0 ? "seq" : "response", zh: "答案格式不正确（最多 20 项、每项 2000 字以内，序号不小于 0）",
                                                 en: "response must be at most 20 strings of at most 2000 characters and seq ≥ 0")])
         }
-        let now = time.now()
-        let attemptID = try attempt.requireID()
-        if attempt.statusValue == .inProgress, attempt.clock.isExpired(at: now) {
-            _ = try await submit(attempt, endedBy: .clock, reason: nil, actor: .system("exam-clock"), sealer: sealer, on: db, time: time)
-            return .closed
-        }
-        // Before the start there is no paper to answer; after the end nothing more is written.
-        guard attempt.statusValue == .inProgress else { return .closed }
-        let paper = try await PaperCache.shared.content(attempt.paperID, sealer: sealer, on: db, time: time)
+        // Before the start the paper is not open and nothing can be answered.
+        guard let paper = try? await PaperCache.shared.content(key.paperID, sealer: sealer, on: db, time: time) else { return SaveReport(result: .closed) }
         guard paper.entries.contains(where: { $0.itemID == itemID }) else { throw DomainError.notFound(what: "item") }
-        let json = String(decoding: try JSONEncoder().encode(response), as: UTF8.self)
-        return try await BusyRetry.run { try await db.transaction { tx in
-            guard let sql = tx as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
-            // The attempt row first: a submission that got there before closes the door; on PostgreSQL this
-            // also locks the row, so a submission waits for this save (and sees it) or this save sees the submission.
-            let open = try await sql.raw("UPDATE \(ident: ExamAttempt.schema) SET last_save_at = \(bind: now), last_seen_at = \(bind: now) WHERE id = \(bind: attemptID) AND status = \(bind: AttemptStatus.inProgress.rawValue) RETURNING id")
-                .all()
-            guard !open.isEmpty else { return .closed }
-            let stored = try await sql.raw("SELECT seq FROM \(ident: ExamAnswer.schema) WHERE attempt_id = \(bind: attemptID) AND item_id = \(bind: itemID)")
-                .first().map { try $0.decode(column: "seq", as: Int.self) }
-            let outcome = AnswerSave.decide(incoming: seq, stored: stored, status: .inProgress, expired: false)
-            guard outcome == .stored else { return outcome }
-            try await sql.raw("""
-                INSERT INTO \(ident: ExamAnswer.schema) (id, attempt_id, item_id, response, seq, saved_at, needs_review)
-                VALUES (\(bind: UUID()), \(bind: attemptID), \(bind: itemID), \(bind: json), \(bind: seq), \(bind: now), \(bind: false))
-                ON CONFLICT (attempt_id, item_id) DO UPDATE SET response = excluded.response, seq = excluded.seq, saved_at = excluded.saved_at
-                WHERE \(ident: ExamAnswer.schema).seq < excluded.seq
-                """).run()
-            return .stored
-        } }
+        let change = AnswerCommitter.Save(attemptID: key.attemptID, tokenHash: key.tokenHash, itemID: itemID,
+                                          json: String(decoding: try JSONEncoder().encode(response), as: UTF8.self), seq: seq, at: time.now())
+        let outcome = if let committer { try await committer.commit(change) } else {
+            try await BusyRetry.run { try await AnswerCommitter.write([change], on: db)[0] }
+        }
+        switch outcome {
+        case .decided(let result, let clock): return SaveReport(result: result, clock: clock)
+        case .revoked: throw tokenReplaced
+        case .expired:
+            if let attempt = try await ExamAttempt.find(key.attemptID, on: db) {
+                _ = try await submit(attempt, endedBy: .clock, reason: nil, actor: .system("exam-clock"), sealer: sealer, on: db, time: time)
+            }
+            return SaveReport(result: .closed)
+        }
     }
+
+    /// A client whose token a resume on another client replaced.
+    public static let tokenReplacedCode = "exam_token_invalid"
+    public static let tokenReplaced = DomainError.forbidden(code: tokenReplacedCode, zh: "登录已失效，请重新登录（换机需监考员授权）",
+                                                            en: "the exam token is not valid (a resume on another client needs the invigilator)")
 
     // MARK: Submission and grading
 

@@ -776,29 +776,12 @@ extension RawApplicantProfile {
 
     /// The profile JSON with `asOf` and `birthDate` in front of a body from `jsonBody` (shared by two renderings of a row).
     static func json(asOf: String?, birthDate: String?, body: String) -> String {
-        "{\"asOf\":\(jsonString(asOf)),\"birthDate\":\(jsonString(birthDate)),\(body)}"
-    }
-
-    static func jsonString(_ v: String?) -> String {
-        guard let v else { return "null" }
-        var out = "\""
-        for scalar in v.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        "{\"asOf\":\(JSONText.string(asOf)),\"birthDate\":\(JSONText.string(birthDate)),\(body)}"
     }
 
     /// Every member after `birthDate`, without the braces.
     var jsonBody: String {
-        let str = Self.jsonString
+        let str = JSONText.string
         func bool(_ v: Bool?) -> String { v.map { $0 ? "true" : "false" } ?? "null" }
         func int(_ v: Int?) -> String { v.map(String.init) ?? "null" }
         let work = (self.work ?? []).map { "{\"relation\":\(str($0.relation)),\"from\":\(str($0.from)),\"to\":\(str($0.to))}" }

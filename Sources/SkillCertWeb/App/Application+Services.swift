@@ -168,3 +168,46 @@ extension Application {
     /// The password hasher, for commands that create accounts outside a request.
     public var skillcertPasswordHasher: any PasswordHashing { passwordHasher }
 }
+
+/// What each exam token stands for (attempt and paper), learnt on its first autosave. Entries never go stale: a
+/// token's attempt and paper do not change, and whether the token is still valid is checked in each save's
+/// transaction (a replaced token is forgotten then).
+final class ExamTokenCache: @unchecked Sendable {  // `keys` only under `lock`
+    private let lock = NSLock()
+    private var keys: [String: AttemptStore.TokenKey] = [:]
+
+    func key(_ hash: String) -> AttemptStore.TokenKey? { lock.withLock { keys[hash] } }
+
+    func remember(_ hash: String, _ key: AttemptStore.TokenKey) {
+        lock.withLock {
+            if keys.count >= 200_000 { keys.removeAll(keepingCapacity: true) }
+            keys[hash] = key
+        }
+    }
+
+    func forget(_ hash: String) { _ = lock.withLock { keys.removeValue(forKey: hash) } }
+}
+
+extension Application {
+    private struct ExamTokensKey: StorageKey { typealias Value = ExamTokenCache }
+    private struct CommitterKey: StorageKey { typealias Value = AnswerCommitter }
+    private struct GroupCommitKey: StorageKey { typealias Value = GroupCommit }
+
+    /// Group commit for the exam's audited writes (sign-ins, attempts starting), on this application's database.
+    var groupCommit: GroupCommit {
+        get { storage[GroupCommitKey.self]! }
+        set { storage[GroupCommitKey.self] = newValue }
+    }
+
+    /// Set up once when the application is configured (handlers only read it).
+    var examTokens: ExamTokenCache {
+        get { storage[ExamTokensKey.self]! }
+        set { storage[ExamTokensKey.self] = newValue }
+    }
+
+    /// Group commit for autosaves, on this application's database.
+    var answerCommitter: AnswerCommitter {
+        get { storage[CommitterKey.self]! }
+        set { storage[CommitterKey.self] = newValue }
+    }
+}

@@ -34,6 +34,9 @@ public enum SkillCertApp {
 
         app.databases.use(try config.database.configurationFactory(), as: DatabaseID(string: "main"))
         app.migrations.add(SkillCertMigrations.all)
+        app.answerCommitter = AnswerCommitter(db: app.db)
+        app.groupCommit = GroupCommit(db: app.db)
+        app.examTokens = ExamTokenCache()
 
         // Outermost first: the log line sees the final status, errors become pages or JSON before it.
         app.middleware = Middlewares()

@@ -55,22 +55,27 @@ enum ExamController {
     @Sendable static func login(req: Request) async throws -> TokenBody {
         let body = try req.content.decode(LoginBody.self)
         let login = try await AttemptStore.login(ticketNumber: body.ticketNumber, idNumber: body.idNumber, sessionPassword: body.sessionPassword,
+                                                 commits: req.application.groupCommit,
                                                  sealer: try req.sealer(), on: req.db, time: req.time)
         return TokenBody(token: login.token, attemptId: login.attemptID)
     }
 
+    static let invalidToken = WebError(.unauthorized, code: AttemptStore.tokenReplacedCode, zh: "登录已失效，请重新登录（换机需监考员授权）",
+                                       en: "the exam token is not valid (a resume on another client needs the invigilator)")
+
     static func examAttempt(_ req: Request) async throws -> ExamAttempt {
         guard let token = req.headers.bearerAuthorization?.token,
-              let attempt = try await AttemptStore.authenticate(token: token, on: req.db) else {
-            throw WebError(.unauthorized, code: "exam_token_invalid", zh: "登录已失效，请重新登录（换机需监考员授权）",
-                           en: "the exam token is not valid (a resume on another client needs the invigilator)")
-        }
+              let attempt = try await AttemptStore.authenticate(token: token, on: req.db) else { throw invalidToken }
         return attempt
     }
 
     @Sendable static func attempt(req: Request) async throws -> Response {
-        let view = try await AttemptStore.view(try await examAttempt(req), sealer: try req.sealer(), on: req.db, time: req.time)
-        let response = Response(status: .ok, body: .init(data: try JSONEncoder().encode(view)))
+        let attempt = try await examAttempt(req)
+        if let token = req.headers.bearerAuthorization?.token {
+            req.application.examTokens.remember(AttemptStore.hash(token), try AttemptStore.TokenKey(attempt))
+        }
+        let view = try await AttemptStore.view(attempt, commits: req.application.groupCommit, sealer: try req.sealer(), on: req.db, time: req.time)
+        let response = Response(status: .ok, body: .init(string: view.json()))
         response.headers.contentType = .json
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
@@ -88,22 +93,39 @@ enum ExamController {
         var paused: Bool
     }
 
+    /// Autosaves take the attempt a token stands for from memory (it never changes for the token's life); the save's
+    /// own transaction checks that the token is still the attempt's, and that the attempt is open.
     @Sendable static func save(req: Request) async throws -> SaveResult {
-        let attempt = try await examAttempt(req)
+        guard let token = req.headers.bearerAuthorization?.token, token.count == 64 else { throw invalidToken }
+        let tokens = req.application.examTokens
+        let hash = AttemptStore.hash(token)
+        let key: AttemptStore.TokenKey
+        if let known = tokens.key(hash) {
+            key = known
+        } else {
+            key = try AttemptStore.TokenKey(try await examAttempt(req))
+            tokens.remember(hash, key)
+        }
         guard let itemID = req.parameters.get("itemId").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound(what: "item") }
         let body = try req.content.decode(AnswerBody.self)
-        let outcome = try await AttemptStore.save(attempt, itemID: itemID, response: body.response, seq: body.seq, sealer: try req.sealer(),
-                                                  on: req.db, time: req.time)
+        let saved: AttemptStore.SaveReport
+        do {
+            saved = try await AttemptStore.save(key, itemID: itemID, response: body.response, seq: body.seq, committer: req.application.answerCommitter,
+                                                sealer: try req.sealer(), on: req.db, time: req.time)
+        } catch DomainError.forbidden(let code, _, _) where code == AttemptStore.tokenReplacedCode {
+            tokens.forget(hash)
+            throw invalidToken
+        }
         let result: String
-        switch outcome {
+        switch saved.result {
         case .stored: result = "stored"
         case .duplicate: result = "duplicate"
         case .stale: result = "stale"
         case .closed:
             throw WebError(.conflict, code: "attempt_closed", zh: "考试已结束，答案未再保存", en: "the attempt has ended; nothing more is saved")
         }
-        return SaveResult(result: result, seq: body.seq, remainingSeconds: attempt.clock.remainingSeconds(at: req.time.now()),
-                          paused: attempt.clock.isPaused)
+        return SaveResult(result: result, seq: body.seq, remainingSeconds: saved.clock?.remainingSeconds(at: req.time.now()) ?? 0,
+                          paused: saved.clock?.isPaused ?? false)
     }
 
     struct Submitted: Content {
