@@ -59,9 +59,12 @@ public struct AuditWriter: Sendable {
     @discardableResult
     public func record(_ event: AuditEvent) async throws -> AuditRecord {
         try await AuditLog.lockChain(on: db)
-        let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first()
-        let sequence = (last?.id ?? 0) + 1
-        let previous = last?.hash ?? AuditRecord.genesisHash
+        // The chain's tail and the new entry in plain SQL: every audited change passes here (Fluent's model
+        // reflection cost more than the rest of a sign-in).
+        guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+        let last = try await sql.raw("SELECT id, hash FROM \(ident: AuditEntry.schema) ORDER BY id DESC LIMIT 1").first()
+        let sequence = (try last?.decode(column: "id", as: Int.self) ?? 0) + 1
+        let previous = try last?.decode(column: "hash", as: String.self) ?? AuditRecord.genesisHash
         let at = AuditRecord.timestamp(time.now())
         let actorID = actor.id?.uuidString
         let hash = AuditRecord.computeHash(
@@ -74,7 +77,12 @@ public struct AuditWriter: Sendable {
                                  reason: event.reason, beforeDigest: event.beforeDigest,
                                  afterDigest: event.afterDigest, details: event.details, previousHash: previous,
                                  hash: hash)
-        try await AuditEntry(record).create(on: db)
+        try await sql.raw("""
+            INSERT INTO \(ident: AuditEntry.schema) (id, occurred_at, actor_id, actor_name, action, target_type, target_id, reason, before_digest,
+            after_digest, details, prev_hash, hash) VALUES (\(bind: record.sequence), \(bind: record.occurredAt), \(bind: record.actorID),
+            \(bind: record.actorName), \(bind: record.action), \(bind: record.targetType), \(bind: record.targetID), \(bind: record.reason),
+            \(bind: record.beforeDigest), \(bind: record.afterDigest), \(bind: record.details), \(bind: record.previousHash), \(bind: record.hash))
+            """).run()
         return record
     }
 }

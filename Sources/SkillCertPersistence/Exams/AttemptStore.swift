@@ -29,15 +29,24 @@ public enum AttemptStore {
     public static func login(ticketNumber: String, idNumber: String, sessionPassword: String?, commits: GroupCommit? = nil, sealer: ContentSealer,
                              on db: any Database, time: any TimeSource) async throws -> Login {
         let refused = failure("login_failed", "准考证号或证件号码不正确", "the ticket number or the ID number is wrong")
-        guard let ticket = try await AdmissionTicketRecord.query(on: db).filter(\.$number == ticketNumber.trimmingCharacters(in: .whitespaces)).first(),
-              let profile = try await CandidateProfile.query(on: db).filter(\.$userID == ticket.candidateID).first(),
-              profile.idNumberHash == sealer.keyedHash(ResidentID.normalized(idNumber), purpose: "id-number") else { throw refused }
+        guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+        // The ticket's candidate, their ID number's keyed hash and name, and every seat they hold: one read.
+        struct Seat { var candidateID: UUID; var hash: String?; var name: String; var seatID: UUID; var seat: Int; var sessionID: UUID }
+        let seats = try await sql.raw("""
+            SELECT t.candidate_id, c.id_number_hash, c.full_name, s.id AS seat_id, s.seat, s.session_id FROM \(ident: AdmissionTicketRecord.schema) t
+            JOIN \(ident: CandidateProfile.schema) c ON c.user_id = t.candidate_id JOIN \(ident: SeatAssignment.schema) s ON s.candidate_id = t.candidate_id
+            WHERE t.number = \(bind: ticketNumber.trimmingCharacters(in: .whitespaces))
+            """).all().map { row in
+                Seat(candidateID: try row.decode(column: "candidate_id", as: UUID.self), hash: try row.decode(column: "id_number_hash", as: String?.self),
+                     name: try row.decode(column: "full_name", as: String.self), seatID: try row.decode(column: "seat_id", as: UUID.self),
+                     seat: try row.decode(column: "seat", as: Int.self), sessionID: try row.decode(column: "session_id", as: UUID.self))
+            }
+        guard let first = seats.first, first.hash == sealer.keyedHash(ResidentID.normalized(idNumber), purpose: "id-number") else { throw refused }
         let now = time.now()
-        let seats = try await SeatAssignment.query(on: db).filter(\.$candidateID == ticket.candidateID).all()
         let sessions = try await ExamSession.query(on: db).filter(\.$id ~~ seats.map(\.sessionID))
             .filter(\.$mode == ExamSession.Mode.computer.rawValue).all()
         guard let session = sessions.first(where: { now >= $0.slot.start.addingTimeInterval(-signInLead) && now < $0.slot.end }),
-              let sessionID = session.id, let seat = seats.first(where: { $0.sessionID == sessionID }), let seatID = seat.id else {
+              let sessionID = session.id, let seat = seats.first(where: { $0.sessionID == sessionID }) else {
             throw DomainError.conflict(code: "no_open_session", zh: "当前没有您的机考场次（开考前 30 分钟起可登录）",
                                        en: "none of your computer-based sessions is open now (sign-in opens 30 minutes before the start)")
         }
@@ -46,9 +55,10 @@ public enum AttemptStore {
             throw failure("wrong_session_password", "考场密码不正确，请听监考员宣布", "the session password is wrong")
         }
         let token = newToken()
-        let actor = AuditActor(id: ticket.candidateID, name: profile.fullName)
+        let (candidateID, seatID) = (first.candidateID, seat.seatID)
+        let actor = AuditActor(id: candidateID, name: first.name)
         let attemptID: UUID = try await GroupCommit.transaction(commits, on: db, actor: actor, time: time) { audit in
-            if let attempt = try await ExamAttempt.query(on: audit.db).filter(\.$sessionID == sessionID).filter(\.$candidateID == ticket.candidateID).first() {
+            if let attempt = try await ExamAttempt.query(on: audit.db).filter(\.$sessionID == sessionID).filter(\.$candidateID == candidateID).first() {
                 if attempt.statusValue.isFinal {
                     throw DomainError.conflict(code: "attempt_closed", zh: "您已交卷，不能再次登录作答", en: "this attempt has been submitted")
                 }
@@ -73,7 +83,7 @@ public enum AttemptStore {
             let attempt = ExamAttempt()
             attempt.sessionID = sessionID
             attempt.seatID = seatID
-            attempt.candidateID = ticket.candidateID
+            attempt.candidateID = candidateID
             attempt.paperID = papers[seat.seat % papers.count]
             attempt.status = AttemptStatus.notStarted.rawValue
             attempt.scheduledEnd = session.slot.end
@@ -165,15 +175,15 @@ public enum AttemptStore {
     public static func view(_ attempt: ExamAttempt, commits: GroupCommit? = nil, sealer: ContentSealer, on db: any Database,
                             time: any TimeSource) async throws -> PaperView {
         let now = time.now()
-        let session = try await SessionStore.find(attempt.sessionID, on: db)
+        let header = try await SessionHeaders.shared.header(attempt.sessionID, on: db)
         var attempt = attempt
         if attempt.statusValue == .inProgress, attempt.clock.isExpired(at: now) {
             attempt = try await submit(attempt, endedBy: .clock, reason: nil, actor: .system("exam-clock"), sealer: sealer, on: db, time: time)
         }
-        let profile = try await CandidateProfile.query(on: db).filter(\.$userID == attempt.candidateID).first()
-        let plan = try await PlanStore.find(session.planID, on: db).plan()
-        let title = "\(plan.occupationName) \(Level(session.level).fullName) 理论知识考试"
-        let started = now >= session.slot.start
+        guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+        let name = try await sql.raw("SELECT full_name FROM \(ident: CandidateProfile.schema) WHERE user_id = \(bind: attempt.candidateID)")
+            .first().map { try $0.decode(column: "full_name", as: String.self) }
+        let started = now >= header.start
         // Written when the attempt starts, and to keep the console's "last seen" within `seenEvery`.
         var write = attempt.lastSeenAt.map { now.timeIntervalSince($0) >= seenEvery } ?? true
         if started, attempt.statusValue == .notStarted {
@@ -186,8 +196,8 @@ public enum AttemptStore {
             let seen = attempt
             try await GroupCommit.transaction(commits, on: db, actor: .system("exam-delivery"), time: time) { audit in try await seen.save(on: audit.db) }
         }
-        var view = PaperView(attemptId: try attempt.requireID(), status: attempt.status, candidateName: profile?.fullName ?? "",
-                             sessionTitle: title, startsInSeconds: max(0, Int(session.slot.start.timeIntervalSince(now).rounded(.up))),
+        var view = PaperView(attemptId: try attempt.requireID(), status: attempt.status, candidateName: name ?? "",
+                             sessionTitle: header.title, startsInSeconds: max(0, Int(header.start.timeIntervalSince(now).rounded(.up))),
                              remainingSeconds: attempt.statusValue.isFinal ? 0 : attempt.clock.remainingSeconds(at: now),
                              paused: attempt.clock.isPaused, totalPoints: 0, items: [], answers: [:])
         guard started, !attempt.statusValue.isFinal else { return view }
@@ -204,8 +214,9 @@ public enum AttemptStore {
             }
             return PaperView.Item(itemId: entry.itemID, number: number + 1, type: entry.type.rawValue, stem: entry.content.stem, options: shown, points: entry.points)
         }
-        for answer in try await ExamAnswer.query(on: db).filter(\.$attemptID == attempt.requireID()).all() {
-            view.answers[answer.itemID.uuidString] = .init(response: answer.responseValues, seq: answer.seq)
+        for row in try await sql.raw("SELECT item_id, response, seq FROM \(ident: ExamAnswer.schema) WHERE attempt_id = \(bind: attempt.requireID())").all() {
+            let response = (try? JSONDecoder().decode([String].self, from: Data(try row.decode(column: "response", as: String.self).utf8))) ?? []
+            view.answers[try row.decode(column: "item_id", as: UUID.self).uuidString] = .init(response: response, seq: try row.decode(column: "seq", as: Int.self))
         }
         return view
     }
@@ -450,6 +461,30 @@ public enum AttemptStore {
             try await audit.record(AuditEvent(action: "session.paper", targetType: "session", targetID: sessionID.uuidString,
                                               details: "paper \(paper.label) (\(paperID.uuidString)) opens at \(AuditRecord.timestamp(session.slot.start))"))
         }
+    }
+}
+
+/// What the paper view says about a session — its start and its title — read from the database at most every few
+/// seconds, not once for every candidate loading the paper.
+actor SessionHeaders {
+    static let shared = SessionHeaders()
+    static let freshFor: TimeInterval = 5
+
+    struct Header: Sendable {
+        var start: Date
+        var title: String
+        var readAt: Date
+    }
+
+    private var headers: [UUID: Header] = [:]
+
+    func header(_ sessionID: UUID, on db: any Database) async throws -> Header {
+        if let known = headers[sessionID], Date().timeIntervalSince(known.readAt) < Self.freshFor { return known }
+        let session = try await SessionStore.find(sessionID, on: db)
+        let plan = try await PlanStore.find(session.planID, on: db).plan()
+        let header = Header(start: session.slot.start, title: "\(plan.occupationName) \(Level(session.level).fullName) 理论知识考试", readAt: Date())
+        headers[sessionID] = header
+        return header
     }
 }
 
