@@ -3,6 +3,7 @@ public enum JSONText {
     /// A JSON string literal (with quotes), or `null`.
     public static func string(_ v: String?) -> String {
         guard let v else { return "null" }
+        if !v.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + v + "\"" }
         var out = "\""
         out.reserveCapacity(v.utf8.count + 2)
         for scalar in v.unicodeScalars {

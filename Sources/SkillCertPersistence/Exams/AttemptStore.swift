@@ -57,47 +57,40 @@ public enum AttemptStore {
         let token = newToken()
         let (candidateID, seatID) = (first.candidateID, seat.seatID)
         let actor = AuditActor(id: candidateID, name: first.name)
+        let (tokenHash, slotEnd, seatNumber) = (hash(token), session.slot.end, seat.seat)
         let attemptID: UUID = try await GroupCommit.transaction(commits, on: db, actor: actor, time: time) { audit in
-            if let attempt = try await ExamAttempt.query(on: audit.db).filter(\.$sessionID == sessionID).filter(\.$candidateID == candidateID).first() {
-                if attempt.statusValue.isFinal {
+            guard let sql = audit.db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+            let table = ExamAttempt.schema
+            if let row = try await sql.raw("SELECT id, status, token_hash, resume_allowed FROM \(ident: table) WHERE session_id = \(bind: sessionID) AND candidate_id = \(bind: candidateID)").first() {
+                let attemptID = try row.decode(column: "id", as: UUID.self)
+                if (AttemptStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .notStarted).isFinal {
                     throw DomainError.conflict(code: "attempt_closed", zh: "您已交卷，不能再次登录作答", en: "this attempt has been submitted")
                 }
-                let resuming = attempt.tokenHash != nil
-                if resuming && !attempt.resumeAllowed {
+                let resuming = try row.decode(column: "token_hash", as: String?.self) != nil
+                if resuming, !(try row.decode(column: "resume_allowed", as: Bool.self)) {
                     throw DomainError.conflict(code: "resume_needs_invigilator", zh: "您已在其他设备登录。如需换机或重新进入，请监考员授权后再登录",
                                                en: "this attempt is open on another client; the invigilator must authorise a resume")
                 }
-                attempt.tokenHash = hash(token)
-                attempt.resumeAllowed = false
-                attempt.lastSeenAt = now
-                try await attempt.save(on: audit.db)
+                try await sql.raw("UPDATE \(ident: table) SET token_hash = \(bind: tokenHash), resume_allowed = \(bind: false), last_seen_at = \(bind: now) WHERE id = \(bind: attemptID)").run()
                 try await audit.record(AuditEvent(action: resuming ? "exam.resume" : "exam.login", targetType: "attempt",
-                                                  targetID: try attempt.requireID().uuidString, details: "seat \(seat.seat)"))
-                return try attempt.requireID()
+                                                  targetID: attemptID.uuidString, details: "seat \(seatNumber)"))
+                return attemptID
             }
-            let papers = try await SessionPaper.query(on: audit.db).filter(\.$sessionID == sessionID).all().map(\.paperID)
-                .sorted { $0.uuidString < $1.uuidString }
+            let papers = try await sql.raw("SELECT paper_id FROM \(ident: SessionPaper.schema) WHERE session_id = \(bind: sessionID)").all()
+                .map { try $0.decode(column: "paper_id", as: UUID.self) }.sorted { $0.uuidString < $1.uuidString }
             guard !papers.isEmpty else {
                 throw DomainError.conflict(code: "no_paper", zh: "本场次尚未指定试卷，请联系监考员", en: "no paper is assigned to this session")
             }
-            let attempt = ExamAttempt()
-            attempt.sessionID = sessionID
-            attempt.seatID = seatID
-            attempt.candidateID = candidateID
-            attempt.paperID = papers[seat.seat % papers.count]
-            attempt.status = AttemptStatus.notStarted.rawValue
-            attempt.scheduledEnd = session.slot.end
-            attempt.extensionSeconds = 0
-            attempt.pausedSeconds = 0
-            attempt.tokenHash = hash(token)
-            attempt.resumeAllowed = false
-            attempt.lastSeenAt = now
-            attempt.pendingReview = 0
-            attempt.createdAt = now
-            try await attempt.create(on: audit.db)
-            try await audit.record(AuditEvent(action: "exam.login", targetType: "attempt", targetID: try attempt.requireID().uuidString,
-                                              details: "session \(sessionID.uuidString), seat \(seat.seat)"))
-            return try attempt.requireID()
+            let attemptID = UUID()
+            try await sql.raw("""
+                INSERT INTO \(ident: table) (id, session_id, seat_id, candidate_id, paper_id, status, scheduled_end, extension_seconds, paused_seconds,
+                token_hash, resume_allowed, last_seen_at, pending_review, created_at) VALUES (\(bind: attemptID), \(bind: sessionID), \(bind: seatID),
+                \(bind: candidateID), \(bind: papers[seatNumber % papers.count]), \(bind: AttemptStatus.notStarted.rawValue), \(bind: slotEnd), \(bind: 0),
+                \(bind: 0.0), \(bind: tokenHash), \(bind: false), \(bind: now), \(bind: 0), \(bind: now))
+                """).run()
+            try await audit.record(AuditEvent(action: "exam.login", targetType: "attempt", targetID: attemptID.uuidString,
+                                              details: "session \(sessionID.uuidString), seat \(seatNumber)"))
+            return attemptID
         }
         return Login(token: token, attemptID: attemptID)
     }
@@ -185,16 +178,25 @@ public enum AttemptStore {
             .first().map { try $0.decode(column: "full_name", as: String.self) }
         let started = now >= header.start
         // Written when the attempt starts, and to keep the console's "last seen" within `seenEvery`.
-        var write = attempt.lastSeenAt.map { now.timeIntervalSince($0) >= seenEvery } ?? true
-        if started, attempt.statusValue == .notStarted {
+        let starting = started && attempt.statusValue == .notStarted
+        if starting {
             attempt.status = AttemptStatus.inProgress.rawValue
             attempt.startedAt = now
-            write = true
         }
-        if write {
+        if starting || attempt.lastSeenAt.map({ now.timeIntervalSince($0) >= seenEvery }) ?? true {
             attempt.lastSeenAt = now
-            let seen = attempt
-            try await GroupCommit.transaction(commits, on: db, actor: .system("exam-delivery"), time: time) { audit in try await seen.save(on: audit.db) }
+            let attemptID = try attempt.requireID()
+            try await GroupCommit.transaction(commits, on: db, actor: .system("exam-delivery"), time: time) { audit in
+                guard let sql = audit.db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+                if starting {
+                    try await sql.raw("""
+                        UPDATE \(ident: ExamAttempt.schema) SET status = \(bind: AttemptStatus.inProgress.rawValue), started_at = \(bind: now), last_seen_at = \(bind: now)
+                        WHERE id = \(bind: attemptID) AND status = \(bind: AttemptStatus.notStarted.rawValue)
+                        """).run()
+                } else {
+                    try await sql.raw("UPDATE \(ident: ExamAttempt.schema) SET last_seen_at = \(bind: now) WHERE id = \(bind: attemptID)").run()
+                }
+            }
         }
         var view = PaperView(attemptId: try attempt.requireID(), status: attempt.status, candidateName: name ?? "",
                              sessionTitle: header.title, startsInSeconds: max(0, Int(header.start.timeIntervalSince(now).rounded(.up))),
