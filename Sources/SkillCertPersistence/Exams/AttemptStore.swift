@@ -30,34 +30,41 @@ public enum AttemptStore {
                              on db: any Database, time: any TimeSource) async throws -> Login {
         let refused = failure("login_failed", "准考证号或证件号码不正确", "the ticket number or the ID number is wrong")
         guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
-        // The ticket's candidate, their ID number's keyed hash and name, and every seat they hold: one read.
-        struct Seat { var candidateID: UUID; var hash: String?; var name: String; var seatID: UUID; var seat: Int; var sessionID: UUID }
+        // The ticket's candidate, their ID number's keyed hash and name, and every seat they hold with its session: one read.
+        struct Seat {
+            var candidateID: UUID, hash: String?, name: String, seatID: UUID, seat: Int, sessionID: UUID
+            var mode: String, slot: TimeSlot, password: String?
+        }
         let seats = try await sql.raw("""
-            SELECT t.candidate_id, c.id_number_hash, c.full_name, s.id AS seat_id, s.seat, s.session_id FROM \(ident: AdmissionTicketRecord.schema) t
+            SELECT t.candidate_id, c.id_number_hash, c.full_name, s.id AS seat_id, s.seat, s.session_id, e.mode, e.held_on, e.start_minute, e.minutes,
+            e.session_password FROM \(ident: AdmissionTicketRecord.schema) t
             JOIN \(ident: CandidateProfile.schema) c ON c.user_id = t.candidate_id JOIN \(ident: SeatAssignment.schema) s ON s.candidate_id = t.candidate_id
+            JOIN \(ident: ExamSession.schema) e ON e.id = s.session_id
             WHERE t.number = \(bind: ticketNumber.trimmingCharacters(in: .whitespaces))
             """).all().map { row in
                 Seat(candidateID: try row.decode(column: "candidate_id", as: UUID.self), hash: try row.decode(column: "id_number_hash", as: String?.self),
                      name: try row.decode(column: "full_name", as: String.self), seatID: try row.decode(column: "seat_id", as: UUID.self),
-                     seat: try row.decode(column: "seat", as: Int.self), sessionID: try row.decode(column: "session_id", as: UUID.self))
+                     seat: try row.decode(column: "seat", as: Int.self), sessionID: try row.decode(column: "session_id", as: UUID.self),
+                     mode: try row.decode(column: "mode", as: String.self),
+                     slot: TimeSlot(date: LocalDate(iso: try row.decode(column: "held_on", as: String.self)) ?? .distantFuture,
+                                    startMinute: try row.decode(column: "start_minute", as: Int.self), minutes: try row.decode(column: "minutes", as: Int.self)),
+                     password: try row.decode(column: "session_password", as: String?.self))
             }
         guard let first = seats.first, first.hash == sealer.keyedHash(ResidentID.normalized(idNumber), purpose: "id-number") else { throw refused }
         let now = time.now()
-        let sessions = try await ExamSession.query(on: db).filter(\.$id ~~ seats.map(\.sessionID))
-            .filter(\.$mode == ExamSession.Mode.computer.rawValue).all()
-        guard let session = sessions.first(where: { now >= $0.slot.start.addingTimeInterval(-signInLead) && now < $0.slot.end }),
-              let sessionID = session.id, let seat = seats.first(where: { $0.sessionID == sessionID }) else {
+        guard let seat = seats.first(where: { $0.mode == ExamSession.Mode.computer.rawValue && now >= $0.slot.start.addingTimeInterval(-signInLead) && now < $0.slot.end }) else {
             throw DomainError.conflict(code: "no_open_session", zh: "当前没有您的机考场次（开考前 30 分钟起可登录）",
                                        en: "none of your computer-based sessions is open now (sign-in opens 30 minutes before the start)")
         }
-        if let password = session.sessionPassword, !password.isEmpty,
+        let sessionID = seat.sessionID
+        if let password = seat.password, !password.isEmpty,
            password != (sessionPassword ?? "").trimmingCharacters(in: .whitespaces) {
             throw failure("wrong_session_password", "考场密码不正确，请听监考员宣布", "the session password is wrong")
         }
         let token = newToken()
         let (candidateID, seatID) = (first.candidateID, seat.seatID)
         let actor = AuditActor(id: candidateID, name: first.name)
-        let (tokenHash, slotEnd, seatNumber) = (hash(token), session.slot.end, seat.seat)
+        let (tokenHash, slotEnd, seatNumber) = (hash(token), seat.slot.end, seat.seat)
         let attemptID: UUID = try await GroupCommit.transaction(commits, on: db, actor: actor, time: time) { audit in
             guard let sql = audit.db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
             let table = ExamAttempt.schema
@@ -96,9 +103,34 @@ public enum AttemptStore {
     }
 
     /// The attempt a client token belongs to.
+    /// Read with plain SQL (the start burst reads one per candidate): a snapshot, changed through `AttemptStore`'s
+    /// own statements, never with `save` (it is not marked as stored, so a `save` would fail rather than overwrite).
     public static func authenticate(token: String, on db: any Database) async throws -> ExamAttempt? {
-        guard token.count == 64 else { return nil }
-        return try await ExamAttempt.query(on: db).filter(\.$tokenHash == hash(token)).first()
+        guard token.count == 64, let sql = db as? any SQLDatabase else { return nil }
+        guard let row = try await sql.raw("SELECT * FROM \(ident: ExamAttempt.schema) WHERE token_hash = \(bind: hash(token))").first() else { return nil }
+        let a = ExamAttempt()
+        a.id = try row.decode(column: "id", as: UUID.self)
+        a.sessionID = try row.decode(column: "session_id", as: UUID.self)
+        a.seatID = try row.decode(column: "seat_id", as: UUID.self)
+        a.candidateID = try row.decode(column: "candidate_id", as: UUID.self)
+        a.paperID = try row.decode(column: "paper_id", as: UUID.self)
+        a.status = try row.decode(column: "status", as: String.self)
+        a.scheduledEnd = try row.decode(column: "scheduled_end", as: Date.self)
+        a.extensionSeconds = try row.decode(column: "extension_seconds", as: Int.self)
+        a.pausedSeconds = try row.decode(column: "paused_seconds", as: Double.self)
+        a.pausedAt = try row.decode(column: "paused_at", as: Date?.self)
+        a.tokenHash = try row.decode(column: "token_hash", as: String?.self)
+        a.resumeAllowed = try row.decode(column: "resume_allowed", as: Bool.self)
+        a.startedAt = try row.decode(column: "started_at", as: Date?.self)
+        a.lastSaveAt = try row.decode(column: "last_save_at", as: Date?.self)
+        a.lastSeenAt = try row.decode(column: "last_seen_at", as: Date?.self)
+        a.submittedAt = try row.decode(column: "submitted_at", as: Date?.self)
+        a.endedBy = try row.decode(column: "ended_by", as: String?.self)
+        a.endReason = try row.decode(column: "end_reason", as: String?.self)
+        a.score = try row.decode(column: "score", as: Double?.self)
+        a.pendingReview = try row.decode(column: "pending_review", as: Int.self)
+        a.createdAt = try row.decode(column: "created_at", as: Date.self)
+        return a
     }
 
     static func newToken() -> String {
@@ -148,13 +180,21 @@ public enum AttemptStore {
         /// exam-start burst encodes one for every candidate).
         public func json() -> String {
             let str = JSONText.string
-            var out = "{\"attemptId\":\"\(attemptId.uuidString)\",\"status\":\(str(status)),\"candidateName\":\(str(candidateName)),"
+            var out = ""
+            out.reserveCapacity(512 + items.reduce(0) { $0 + 160 + $1.stem.utf8.count + $1.options.reduce(0) { $0 + 24 + $1.text.utf8.count } })
+            out += "{\"attemptId\":\"\(attemptId.uuidString)\",\"status\":\(str(status)),\"candidateName\":\(str(candidateName)),"
             out += "\"sessionTitle\":\(str(sessionTitle)),\"startsInSeconds\":\(startsInSeconds),\"remainingSeconds\":\(remainingSeconds),"
             out += "\"paused\":\(paused),\"totalPoints\":\(totalPoints),\"items\":["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
                 out += "{\"itemId\":\"\(item.itemId.uuidString)\",\"number\":\(item.number),\"type\":\(str(item.type)),\"stem\":\(str(item.stem)),\"points\":\(item.points),\"options\":["
-                out += item.options.map { "{\"index\":\($0.index),\"text\":\(str($0.text))}" }.joined(separator: ",")
+                for (j, option) in item.options.enumerated() {
+                    out += j == 0 ? "{\"index\":" : ",{\"index\":"
+                    out += String(option.index)
+                    out += ",\"text\":"
+                    out += str(option.text)
+                    out += "}"
+                }
                 out += "]}"
             }
             out += "],\"answers\":{"
