@@ -54,11 +54,13 @@ public struct AuditWriter: Sendable {
     public let db: any Database
     public let actor: AuditActor
     public let time: any TimeSource
+    /// The transaction already holds the chain's lock (a group commit takes it once for all its units).
+    var chainLocked = false
 
     /// Appends one entry to the chain.
     @discardableResult
     public func record(_ event: AuditEvent) async throws -> AuditRecord {
-        try await AuditLog.lockChain(on: db)
+        if !chainLocked { try await AuditLog.lockChain(on: db) }
         // The chain's tail and the new entry in plain SQL: every audited change passes here (Fluent's model
         // reflection cost more than the rest of a sign-in).
         guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }

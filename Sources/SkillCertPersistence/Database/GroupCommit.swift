@@ -93,11 +93,12 @@ public final class GroupCommit: Sendable {
         try await db.transaction { tx in
             guard let sql = tx as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
             var outcomes: [Result<any Sendable, any Error>] = []
+            try await AuditLog.lockChain(on: tx)  // once for every unit (PostgreSQL; nothing on SQLite)
             for (i, unit) in units.enumerated() {
                 let savepoint = "unit\(i)"
                 try await sql.raw("SAVEPOINT \(unsafeRaw: savepoint)").run()
                 do {
-                    let value = try await unit.work(AuditWriter(db: tx, actor: unit.actor, time: unit.time))
+                    let value = try await unit.work(AuditWriter(db: tx, actor: unit.actor, time: unit.time, chainLocked: true))
                     try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: savepoint)").run()
                     outcomes.append(.success(value))
                 } catch let busy as SQLiteError where [.busy, .busyInSnapshot].contains(busy.reason) {

@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 import SkillCertCore
 
-/// Group commit for autosaves. Saves that arrive while a batch is being written wait for the next batch; each batch
+/// Group commit for autosaves (and for attempts starting as their paper loads). Saves that arrive while a batch is being written wait for the next batch; each batch
 /// is one transaction of four statements however many saves it holds, and every save in it is acknowledged only
 /// after that transaction has committed (on disk: SQLite WAL with synchronous=FULL, PostgreSQL with
 /// synchronous_commit on). One committer serves one database; the server keeps one for its lifetime.
@@ -33,9 +33,47 @@ public final class AnswerCommitter: Sendable {
     static let batchLimit = 400
 
     private let queue: BatchQueue<Save, Outcome>
+    private let touches: BatchQueue<Touch, Bool>
 
     public init(db: any Database) {
         queue = BatchQueue(limit: Self.batchLimit) { saves in try await BusyRetry.run { try await Self.write(saves, on: db) } }
+        touches = BatchQueue(limit: 1000) { touches in try await BusyRetry.run { try await Self.touch(touches, on: db) } }
+    }
+
+    /// A client loading its paper: the attempt starts (when `starting`) and is seen at `at`.
+    public struct Touch: Sendable {
+        public var attemptID: UUID
+        public var starting: Bool
+        public var at: Date
+
+        public init(attemptID: UUID, starting: Bool, at: Date) {
+            self.attemptID = attemptID
+            self.starting = starting
+            self.at = at
+        }
+    }
+
+    /// Records `touch` with others in one transaction (two statements), returning after its commit.
+    public func touch(_ touch: Touch) async throws {
+        _ = try await touches.submit(touch)
+    }
+
+    /// Starts the attempts that are starting (only those not started: a submission is never undone) and marks all as
+    /// seen.
+    static func touch(_ touches: [Touch], on db: any Database) async throws -> [Bool] {
+        try await db.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+            let at = touches.map(\.at).max() ?? Date()
+            let starting = Array(Set(touches.filter(\.starting).map(\.attemptID)))
+            if !starting.isEmpty {
+                try await sql.raw("""
+                    UPDATE \(ident: ExamAttempt.schema) SET status = \(bind: AttemptStatus.inProgress.rawValue), started_at = \(bind: at)
+                    WHERE id IN (\(binds: starting)) AND status = \(bind: AttemptStatus.notStarted.rawValue)
+                    """).run()
+            }
+            try await sql.raw("UPDATE \(ident: ExamAttempt.schema) SET last_seen_at = \(bind: at) WHERE id IN (\(binds: Array(Set(touches.map(\.attemptID)))))").run()
+            return touches.map { _ in true }
+        }
     }
 
     /// Queues `save` and returns once the batch holding it has committed.

@@ -205,7 +205,7 @@ public enum AttemptStore {
     }
 
     /// Loads the attempt for its client: starts it when the session has started, submits it when its time is up.
-    public static func view(_ attempt: ExamAttempt, commits: GroupCommit? = nil, sealer: ContentSealer, on db: any Database,
+    public static func view(_ attempt: ExamAttempt, committer: AnswerCommitter? = nil, sealer: ContentSealer, on db: any Database,
                             time: any TimeSource) async throws -> PaperView {
         let now = time.now()
         let header = try await SessionHeaders.shared.header(attempt.sessionID, on: db)
@@ -225,18 +225,8 @@ public enum AttemptStore {
         }
         if starting || attempt.lastSeenAt.map({ now.timeIntervalSince($0) >= seenEvery }) ?? true {
             attempt.lastSeenAt = now
-            let attemptID = try attempt.requireID()
-            try await GroupCommit.transaction(commits, on: db, actor: .system("exam-delivery"), time: time) { audit in
-                guard let sql = audit.db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
-                if starting {
-                    try await sql.raw("""
-                        UPDATE \(ident: ExamAttempt.schema) SET status = \(bind: AttemptStatus.inProgress.rawValue), started_at = \(bind: now), last_seen_at = \(bind: now)
-                        WHERE id = \(bind: attemptID) AND status = \(bind: AttemptStatus.notStarted.rawValue)
-                        """).run()
-                } else {
-                    try await sql.raw("UPDATE \(ident: ExamAttempt.schema) SET last_seen_at = \(bind: now) WHERE id = \(bind: attemptID)").run()
-                }
-            }
+            let touch = AnswerCommitter.Touch(attemptID: try attempt.requireID(), starting: starting, at: now)
+            if let committer { try await committer.touch(touch) } else { _ = try await BusyRetry.run { try await AnswerCommitter.touch([touch], on: db) } }
         }
         var view = PaperView(attemptId: try attempt.requireID(), status: attempt.status, candidateName: name ?? "",
                              sessionTitle: header.title, startsInSeconds: max(0, Int(header.start.timeIntervalSince(now).rounded(.up))),

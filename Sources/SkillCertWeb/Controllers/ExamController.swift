@@ -74,7 +74,7 @@ enum ExamController {
         if let token = req.headers.bearerAuthorization?.token {
             req.application.examTokens.remember(AttemptStore.hash(token), try AttemptStore.TokenKey(attempt))
         }
-        let view = try await AttemptStore.view(attempt, commits: req.application.groupCommit, sealer: try req.sealer(), on: req.db, time: req.time)
+        let view = try await AttemptStore.view(attempt, committer: req.application.answerCommitter, sealer: try req.sealer(), on: req.db, time: req.time)
         let response = Response(status: .ok, body: .init(string: view.json()))
         response.headers.contentType = .json
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
