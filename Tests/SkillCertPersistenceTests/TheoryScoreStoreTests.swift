@@ -144,21 +144,28 @@ struct TheoryScoreStoreTests {
             _ = try await AttemptStore.view(try await attempt(), sealer: sealer, on: t.db, time: t.time)
             _ = try await AttemptStore.save(try await attempt(), itemID: exam.content.entries[1].itemID, response: ["0", "1", "3"], seq: 1, sealer: sealer, on: t.db, time: t.time)
             _ = try await AttemptStore.save(try await attempt(), itemID: exam.content.entries[3].itemID, response: ["36 伏"], seq: 2, sealer: sealer, on: t.db, time: t.time)
-            // Before submission nothing is in the queue.
-            #expect(try await TheoryScoreStore.markingQueue(sessionID: nil, sealer: sealer, on: t.db, time: t.time).isEmpty)
+            let marker = try await t.createUser("marker", roles: [.examiner])
+            // Before submission nothing is in the queue; after it, nothing either while the session is still running.
+            #expect(try await TheoryScoreStore.markingQueue(sessionID: nil, reader: marker.actor, sealer: sealer, on: t.db, time: t.time).isEmpty)
             _ = try await AttemptStore.submit(try await attempt(), endedBy: .candidate, reason: nil, actor: .system("candidate"), sealer: sealer, on: t.db, time: t.time)
             #expect(try await TheoryScoreStore.scores(sessionID: exam.sessionID, on: t.db).first?.settled == false)
+            #expect(try await TheoryScoreStore.markingQueue(sessionID: nil, reader: marker.actor, sealer: sealer, on: t.db, time: t.time).isEmpty)
 
-            let queue = try await TheoryScoreStore.markingQueue(sessionID: exam.sessionID, sealer: sealer, on: t.db, time: t.time)
+            exam.at(minutes: 95, t)
+            let queue = try await TheoryScoreStore.markingQueue(sessionID: exam.sessionID, reader: marker.actor, sealer: sealer, on: t.db, time: t.time)
             #expect(queue.count == 1 && queue[0].response == "36 伏" && queue[0].acceptedAnswers == ["36", "三十六"] && queue[0].points == 10)
-            let marker = try await t.createUser("marker", roles: [.examiner])
+            // The marker's reading of the paper is on the record; the item's author may not read it at all.
+            #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "paper.read").filter(\.$actorName == "marker").count() == 1)
+            let author = try #require(try await User.query(on: t.db).filter(\.$username == "author").first())
+            #expect(await code { _ = try await TheoryScoreStore.markingQueue(sessionID: nil, reader: AuditActor(id: author.id, name: "author"), sealer: sealer, on: t.db, time: t.time) }
+                == "author_excluded")
             #expect(await code { _ = try await TheoryScoreStore.mark(answerID: queue[0].answerID, points: "11", actor: marker.actor, sealer: sealer, on: t.db, time: t.time) }
                 == "invalid_points:points")
             let marked = try await TheoryScoreStore.mark(answerID: queue[0].answerID, points: "10", actor: marker.actor, sealer: sealer, on: t.db, time: t.time)
             #expect(marked.score == 40 && marked.pendingReview == 0)
             #expect(await code { _ = try await TheoryScoreStore.mark(answerID: queue[0].answerID, points: "0", actor: marker.actor, sealer: sealer, on: t.db, time: t.time) }
                 == "not_found:answer")
-            #expect(try await TheoryScoreStore.markingQueue(sessionID: nil, sealer: sealer, on: t.db, time: t.time).isEmpty)
+            #expect(try await TheoryScoreStore.markingQueue(sessionID: nil, reader: marker.actor, sealer: sealer, on: t.db, time: t.time).isEmpty)
             #expect(try await TheoryScoreStore.scores(sessionID: exam.sessionID, on: t.db) == [
                 .init(candidateID: exam.fixture.candidates[0], score: 40, settled: true, source: "computer")])
             let record = try #require(try await AuditEntry.query(on: t.db).filter(\.$action == "exam.mark").first())

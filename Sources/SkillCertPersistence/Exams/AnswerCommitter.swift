@@ -109,7 +109,7 @@ public final class AnswerCommitter: Sendable {
             var live: [Int] = []
             for (i, save) in saves.enumerated() {
                 guard let attempt = open[save.attemptID] else { outcomes[i] = .decided(.closed, nil); continue }
-                if let token = save.tokenHash, attempt.token != token { outcomes[i] = .revoked; continue }
+                if save.tokenHash == nil || attempt.token != save.tokenHash { outcomes[i] = .revoked; continue }
                 if attempt.clock.isExpired(at: save.at) { outcomes[i] = .expired; continue }
                 live.append(i)
             }

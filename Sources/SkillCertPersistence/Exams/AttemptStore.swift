@@ -289,8 +289,14 @@ public enum AttemptStore {
             throw ValidationFailure([FieldError(code: "invalid_answer", field: seq < 0 ? "seq" : "response", zh: "答案格式不正确（最多 20 项、每项 2000 字以内，序号不小于 0）",
                                                 en: "response must be at most 20 strings of at most 2000 characters and seq ≥ 0")])
         }
-        // Before the start the paper is not open and nothing can be answered.
-        guard let paper = try? await PaperCache.shared.content(key.paperID, sealer: sealer, on: db, time: time) else { return SaveReport(result: .closed) }
+        // Before the start the paper is not open and nothing can be answered. Any other failure to open it (a
+        // database timeout) is passed on, so the client keeps the change in its journal and sends it again.
+        let paper: PaperStore.PaperContent
+        do {
+            paper = try await PaperCache.shared.content(key.paperID, sealer: sealer, on: db, time: time)
+        } catch DomainError.forbidden(let code, _, _) where code == "paper_sealed" {
+            return SaveReport(result: .closed)
+        }
         guard paper.entries.contains(where: { $0.itemID == itemID }) else { throw DomainError.notFound(what: "item") }
         let change = AnswerCommitter.Save(attemptID: key.attemptID, tokenHash: key.tokenHash, itemID: itemID,
                                           json: String(decoding: try JSONEncoder().encode(response), as: UTF8.self), seq: seq, at: time.now())

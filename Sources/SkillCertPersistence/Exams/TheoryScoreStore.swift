@@ -225,6 +225,11 @@ public enum TheoryScoreStore {
             for sheet in read {
                 let record = try await PaperScore.query(on: audit.db).filter(\.$sessionID == sessionID).filter(\.$candidateID == sheet.candidateID).first()
                     ?? PaperScore()
+                // Someone may have keyed a score in while the file was being checked: theirs stands, the import stops.
+                if record.id != nil, record.source == PaperScore.Source.manual.rawValue {
+                    throw DomainError.conflict(code: "entered_meanwhile", zh: "准考证号 \(sheet.ticket) 的成绩在导入期间已被手工录入，未导入任何成绩，请重新上传",
+                                               en: "a score for ticket \(sheet.ticket) was keyed in during the import; nothing was imported")
+                }
                 let previous = record.finalScore
                 record.sessionID = sessionID
                 record.candidateID = sheet.candidateID
@@ -261,25 +266,42 @@ public enum TheoryScoreStore {
         public var points: Int
     }
 
-    /// Answers waiting for a marker, oldest submission first; `sessionID` narrows to one session.
-    public static func markingQueue(sessionID: UUID?, limit: Int = 200, sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws -> [Pending] {
+    /// Answers waiting for a marker, oldest submission first; `sessionID` narrows to one session. Only sessions that
+    /// are over (past their end, nobody still answering) are listed — the paper stays out of sight while it is in
+    /// use — and the marker opens each paper as themselves: its item authors may not, and the read is on the record.
+    public static func markingQueue(sessionID: UUID?, limit: Int = 200, reader: AuditActor, sealer: ContentSealer, on db: any Database,
+                                    time: any TimeSource) async throws -> [Pending] {
         var attemptsQuery = ExamAttempt.query(on: db).filter(\.$pendingReview > 0)
         if let sessionID { attemptsQuery = attemptsQuery.filter(\.$sessionID == sessionID) }
-        let attempts = try await attemptsQuery.sort(\.$submittedAt).all()
+        var attempts = try await attemptsQuery.sort(\.$submittedAt).all()
+        let now = time.now()
+        var over: [UUID: Bool] = [:]
+        for session in Set(attempts.map(\.sessionID)) {
+            let ended = try await SessionStore.find(session, on: db).slot.end <= now
+            let answering = try await ExamAttempt.query(on: db).filter(\.$sessionID == session)
+                .filter(\.$status ~~ [AttemptStatus.inProgress.rawValue, AttemptStatus.notStarted.rawValue]).count()
+            over[session] = ended && answering == 0
+        }
+        attempts = attempts.filter { over[$0.sessionID] == true }
         guard !attempts.isEmpty else { return [] }
         let byID = Dictionary(attempts.compactMap { a in a.id.map { ($0, a) } }, uniquingKeysWith: { a, _ in a })
-        let answers = try await ExamAnswer.query(on: db).filter(\.$attemptID ~~ Array(byID.keys)).filter(\.$needsReview == true).limit(limit).all()
+        let order = Dictionary(attempts.enumerated().map { ($1.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        let answers = try await ExamAnswer.query(on: db).filter(\.$attemptID ~~ Array(byID.keys)).filter(\.$needsReview == true).all()
+            .sorted { (order[$0.attemptID] ?? 0) < (order[$1.attemptID] ?? 0) }.prefix(limit)
+        var papers: [UUID: PaperStore.PaperContent] = [:]
         var out: [Pending] = []
         for answer in answers {
             guard let attempt = byID[answer.attemptID], let answerID = answer.id else { continue }
-            let paper = try await PaperCache.shared.content(attempt.paperID, sealer: sealer, on: db, time: time)
+            if papers[attempt.paperID] == nil {
+                papers[attempt.paperID] = try await PaperStore.open(paperID: attempt.paperID, reader: reader, sealer: sealer, on: db, time: time)
+            }
+            guard let paper = papers[attempt.paperID] else { continue }
             guard let index = paper.entries.firstIndex(where: { $0.itemID == answer.itemID }) else { continue }
             let entry = paper.entries[index]
             out.append(Pending(answerID: answerID, attemptID: answer.attemptID, sessionID: attempt.sessionID, itemNumber: index + 1,
                                stem: entry.content.stem, acceptedAnswers: entry.content.acceptedAnswers ?? [],
                                response: answer.responseValues.joined(separator: " "), points: entry.points))
         }
-        let order = Dictionary(attempts.enumerated().map { ($1.id!, $0) }, uniquingKeysWith: { a, _ in a })
         return out.sorted { (order[$0.attemptID] ?? 0, $0.itemNumber) < (order[$1.attemptID] ?? 0, $1.itemNumber) }
     }
 

@@ -160,7 +160,8 @@ enum TheoryScoresController {
 
     static func renderMarking(_ req: Request, errors: [FieldError], status: HTTPResponseStatus = .ok) async throws -> Response {
         let session = req.query[String.self, at: "session"].flatMap(UUID.init(uuidString:))
-        let queue = try await TheoryScoreStore.markingQueue(sessionID: session, sealer: try req.sealer(), on: req.db, time: req.time)
+        let queue = try await TheoryScoreStore.markingQueue(sessionID: session, reader: try req.requireUser().actor, sealer: try req.sealer(),
+                                                            on: req.db, time: req.time)
         let cards = queue.map { p in
             """
             <section class="card marking" data-answer="\(p.answerID.uuidString)">
@@ -175,8 +176,8 @@ enum TheoryScoresController {
         }.joined()
         let content = """
             \(H.notice(req))\(H.errorSummary(errors, req: req))
-            <p>\(req.tr("机考填空题中与参考答案不一致的作答由人工评阅；评阅时不显示考生身份。每次给分记入审计日志，考生成绩随之重算。",
-                        "Fill-in answers that matched no accepted answer are marked here, without the candidate's identity; every mark is audited and the score recalculated."))</p>
+            <p>\(req.tr("机考填空题中与参考答案不一致的作答由人工评阅；场次结束（所有考生交卷）后才列出，评阅时不显示考生身份。每次给分记入审计日志，考生成绩随之重算。",
+                        "Fill-in answers that matched no accepted answer are marked here once their session is over, without the candidate's identity; every mark is audited and the score recalculated."))</p>
             <p id="queue-size">\(req.tr("待评阅 \(queue.count) 份", "\(queue.count) waiting"))</p>
             \(cards.isEmpty ? "<p class=\"muted\">\(req.tr("没有待评阅的作答", "Nothing to mark"))</p>" : cards)
             """
