@@ -93,14 +93,18 @@ public struct AuditWriter: Sendable {
 public enum AuditLog {
     /// Runs `work` in one transaction with an `AuditWriter`: the change and its audit entries commit together or
     /// not at all. Audited transactions of this process run one at a time (SQLite has one writer anyway, and the
-    /// chain needs a single tail); on PostgreSQL an advisory lock also orders them across processes.
+    /// chain needs a single tail); on PostgreSQL an advisory lock, taken first, also orders them across processes.
     public static func transaction<T: Sendable>(
         on db: any Database, actor: AuditActor, time: any TimeSource,
         _ work: @escaping @Sendable (AuditWriter) async throws -> T
     ) async throws -> T {
         try await chainGate.run {
             try await db.transaction { tx in
-                try await work(AuditWriter(db: tx, actor: actor, time: time))
+                // The chain's lock first, before any row lock the work takes: every audited transaction (and every
+                // group commit) locks in the same order, so processes sharing a PostgreSQL database cannot deadlock,
+                // and what the work reads cannot change under it in another process.
+                try await lockChain(on: tx)
+                return try await work(AuditWriter(db: tx, actor: actor, time: time, chainLocked: true))
             }
         }
     }
