@@ -63,7 +63,7 @@ public struct AuditWriter: Sendable {
         if !chainLocked { try await AuditLog.lockChain(on: db) }
         // The chain's tail and the new entry in plain SQL: every audited change passes here (Fluent's model
         // reflection cost more than the rest of a sign-in).
-        guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+        let sql = try db.sql()
         let last = try await sql.raw("SELECT id, hash FROM \(ident: AuditEntry.schema) ORDER BY id DESC LIMIT 1").first()
         let sequence = (try last?.decode(column: "id", as: Int.self) ?? 0) + 1
         let previous = try last?.decode(column: "hash", as: String.self) ?? AuditRecord.genesisHash

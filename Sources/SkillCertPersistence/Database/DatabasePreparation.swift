@@ -1,5 +1,6 @@
 import FluentKit
 import SQLKit
+import SkillCertCore
 
 /// Engine settings applied once after connecting, before migrations.
 public enum DatabasePreparation {
@@ -13,5 +14,15 @@ public enum DatabasePreparation {
     /// The engine's name as SQLKit's dialect reports it: `sqlite` or `postgresql`.
     public static func dialectName(_ db: any Database) -> String {
         (db as? any SQLDatabase)?.dialect.name ?? "unknown"
+    }
+}
+
+extension Database {
+    /// This database as SQLKit sees it, for statements Fluent's query builder does not express (both drivers are SQL).
+    func sql() throws -> any SQLDatabase {
+        guard let sql = self as? any SQLDatabase else {
+            throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "an SQL database is required")
+        }
+        return sql
     }
 }

@@ -91,7 +91,7 @@ public final class GroupCommit: Sendable {
 
     static func write(_ units: [Unit], on db: any Database) async throws -> [Result<any Sendable, any Error>] {
         try await db.transaction { tx in
-            guard let sql = tx as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+            let sql = try tx.sql()
             var outcomes: [Result<any Sendable, any Error>] = []
             try await AuditLog.lockChain(on: tx)  // once for every unit (PostgreSQL; nothing on SQLite)
             for (i, unit) in units.enumerated() {

@@ -33,7 +33,7 @@ public final class AnswerCommitter: Sendable {
     static let batchLimit = 400
 
     private let queue: BatchQueue<Save, Outcome>
-    private let touches: BatchQueue<Touch, Bool>
+    private let touches: BatchQueue<Touch, Void>
 
     public init(db: any Database) {
         queue = BatchQueue(limit: Self.batchLimit) { saves in try await BusyRetry.run { try await Self.write(saves, on: db) } }
@@ -55,14 +55,14 @@ public final class AnswerCommitter: Sendable {
 
     /// Records `touch` with others in one transaction (two statements), returning after its commit.
     public func touch(_ touch: Touch) async throws {
-        _ = try await touches.submit(touch)
+        try await touches.submit(touch)
     }
 
     /// Starts the attempts that are starting (only those not started: a submission is never undone) and marks all as
     /// seen.
-    static func touch(_ touches: [Touch], on db: any Database) async throws -> [Bool] {
+    static func touch(_ touches: [Touch], on db: any Database) async throws -> [Void] {
         try await db.transaction { tx in
-            guard let sql = tx as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+            let sql = try tx.sql()
             let at = touches.map(\.at).max() ?? Date()
             let starting = Array(Set(touches.filter(\.starting).map(\.attemptID)))
             if !starting.isEmpty {
@@ -72,7 +72,7 @@ public final class AnswerCommitter: Sendable {
                     """).run()
             }
             try await sql.raw("UPDATE \(ident: ExamAttempt.schema) SET last_seen_at = \(bind: at) WHERE id IN (\(binds: Array(Set(touches.map(\.attemptID)))))").run()
-            return touches.map { _ in true }
+            return touches.map { _ in () }
         }
     }
 
@@ -85,7 +85,7 @@ public final class AnswerCommitter: Sendable {
     /// batch supersedes an earlier one, exactly as if they had been written one after the other.
     static func write(_ saves: [Save], on db: any Database) async throws -> [Outcome] {
         try await db.transaction { tx in
-            guard let sql = tx as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+            let sql = try tx.sql()
             let now = saves.map(\.at).max() ?? Date()
             let attemptIDs = Array(Set(saves.map(\.attemptID)))
             // The attempt rows first: a submission that committed before closes the door; on PostgreSQL the update

@@ -29,7 +29,7 @@ public enum AttemptStore {
     public static func login(ticketNumber: String, idNumber: String, sessionPassword: String?, commits: GroupCommit? = nil, sealer: ContentSealer,
                              on db: any Database, time: any TimeSource) async throws -> Login {
         let refused = failure("login_failed", "准考证号或证件号码不正确", "the ticket number or the ID number is wrong")
-        guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+        let sql = try db.sql()
         // The ticket's candidate, their ID number's keyed hash and name, and every seat they hold with its session: one read.
         struct Seat {
             var candidateID: UUID, hash: String?, name: String, seatID: UUID, seat: Int, sessionID: UUID
@@ -66,7 +66,7 @@ public enum AttemptStore {
         let actor = AuditActor(id: candidateID, name: first.name)
         let (tokenHash, slotEnd, seatNumber) = (hash(token), seat.slot.end, seat.seat)
         let attemptID: UUID = try await GroupCommit.transaction(commits, on: db, actor: actor, time: time) { audit in
-            guard let sql = audit.db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+            let sql = try audit.db.sql()
             let table = ExamAttempt.schema
             if let row = try await sql.raw("SELECT id, status, token_hash, resume_allowed FROM \(ident: table) WHERE session_id = \(bind: sessionID) AND candidate_id = \(bind: candidateID)").first() {
                 let attemptID = try row.decode(column: "id", as: UUID.self)
@@ -213,7 +213,7 @@ public enum AttemptStore {
         if attempt.statusValue == .inProgress, attempt.clock.isExpired(at: now) {
             attempt = try await submit(attempt, endedBy: .clock, reason: nil, actor: .system("exam-clock"), sealer: sealer, on: db, time: time)
         }
-        guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+        let sql = try db.sql()
         let name = try await sql.raw("SELECT full_name FROM \(ident: CandidateProfile.schema) WHERE user_id = \(bind: attempt.candidateID)")
             .first().map { try $0.decode(column: "full_name", as: String.self) }
         let started = now >= header.start
@@ -330,7 +330,7 @@ public enum AttemptStore {
         let now = time.now()
         let status = endedBy == .invigilator ? AttemptStatus.terminated : .submitted
         try await BusyRetry.run { try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
-            guard let sql = audit.db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+            let sql = try audit.db.sql()
             let closed = try await sql.raw("""
                 UPDATE \(ident: ExamAttempt.schema) SET status = \(bind: status.rawValue), submitted_at = \(bind: now), ended_by = \(bind: endedBy.rawValue),
                 end_reason = \(bind: reason), paused_at = NULL WHERE id = \(bind: attemptID)

@@ -322,7 +322,7 @@ public enum TheoryScoreStore {
         let attemptID = try attempt.requireID()
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
             // Only an answer still waiting: two markers on one answer cannot both count.
-            guard let sql = audit.db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持", en: "SQL database required") }
+            let sql = try audit.db.sql()
             let taken = try await sql.raw("""
                 UPDATE \(ident: ExamAnswer.schema) SET awarded = \(bind: points), needs_review = \(bind: false), reviewed_by = \(bind: actor.id)
                 WHERE id = \(bind: answerID) AND needs_review = \(bind: true) RETURNING id

@@ -565,7 +565,7 @@ public enum RegistrationImport {
     static func checkAgainstDatabase(_ prepared: [Prepared], planID: UUID, on db: any Database) async throws -> (kept: [Prepared], errors: [RowError]) {
         guard !prepared.isEmpty else { return ([], []) }
         // Only the columns needed, without building models: this runs once per chunk on the writer's connection.
-        guard let sql = db as? any SQLDatabase else { throw DomainError.conflict(code: "sql_required", zh: "数据库不支持批量导入", en: "an SQL database is required") }
+        let sql = try db.sql()
         var idOwners: [String: UUID] = [:]
         for row in try await sql.select().column("id_number_hash").column("user_id").from(CandidateProfile.schema)
             .where("id_number_hash", .in, prepared.map(\.idHash)).all() {
@@ -677,12 +677,10 @@ public enum RegistrationImport {
                 binds.reserveCapacity(part.count * columns.count)
                 for row in part { for cell in row { binds.append(cell.sqlite) } }
                 _ = try await sqlite.query(sql, binds)
-            } else if let sql = db as? any SQLDatabase {
-                var insert = sql.insert(into: table).columns(columns)
+            } else {
+                var insert = try db.sql().insert(into: table).columns(columns)
                 for row in part { insert = insert.values(row.map(\.encodable)) }
                 try await insert.run()
-            } else {
-                throw DomainError.conflict(code: "sql_required", zh: "数据库不支持批量导入", en: "an SQL database is required")
             }
         }
     }

@@ -240,14 +240,9 @@ enum ItemsController {
             [.text("鉴定范围/鉴定点"), .text("须为该标准该等级理论知识鉴定要素细目表中的代码，如 C 和 001")],
             [.text("注意"), .text("不要使用公式或合并单元格；整个文件校验通过才会导入")],
         ]
-        let data = try XLSXWriter.write([
-            Worksheet(name: "试题", header: headers, rows: []),
-            Worksheet(name: "填写说明", header: headers, rows: [example] + [[]] + notes),
-        ])
-        let response = Response(status: .ok, body: .init(data: data))
-        response.headers.contentType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response.headers.contentDisposition = .init(.attachment, filename: "item-import-template.xlsx")
-        return response
+        return try xlsxResponse(Worksheet(name: "试题", header: headers, rows: []),
+                                Worksheet(name: "填写说明", header: headers, rows: [example] + [[]] + notes),
+                                filename: "item-import-template.xlsx")
     }
 
     struct UploadForm: Content {
