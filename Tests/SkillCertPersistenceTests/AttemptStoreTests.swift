@@ -23,24 +23,16 @@ struct AttemptStoreTests {
                                     sealer: sealer, on: t.db, time: t.time)
     }
 
-    func code(_ work: () async throws -> Void) async -> String? {
-        do { try await work(); return nil } catch let e as DomainError {
-            switch e {
-            case .conflict(let code, _, _), .forbidden(let code, _, _): return code
-            case .notFound(let what): return "not_found:\(what)"
-            }
-        } catch { return "\(error)" }
-    }
 
     @Test("sign-in checks ticket, ID and session password; the paper has no keys; saves keep the newest; submission grades")
     func signInSaveSubmit() async throws {
         try await TestApp.with { t in
             let exam = try await ComputerExam.make(t, candidates: 2, password: "8421")
             exam.at(minutes: -60, t)
-            #expect(await code { _ = try await login(exam, t, password: "8421") } == "no_open_session")
+            #expect(await failureCode { _ = try await login(exam, t, password: "8421") } == "no_open_session")
             exam.at(minutes: -20, t)
-            #expect(await code { _ = try await login(exam, t, password: "1111") } == "wrong_session_password")
-            #expect(await code {
+            #expect(await failureCode { _ = try await login(exam, t, password: "1111") } == "wrong_session_password")
+            #expect(await failureCode {
                 _ = try await AttemptStore.login(ticketNumber: exam.logins[0].ticket, idNumber: exam.logins[1].idNumber, sessionPassword: "8421",
                                                  sealer: sealer, on: t.db, time: t.time)
             } == "login_failed")
@@ -78,7 +70,7 @@ struct AttemptStoreTests {
             #expect(try await save(signedIn.token, item: 0, ["1"], seq: 9, exam, t) == .closed)
             let answers = try await AttemptStore.storedAnswers(signedIn.attemptID, actor: .system("staff"), on: t.db, time: t.time).1
             #expect(answers.first { $0.itemID == exam.content.entries[0].itemID }?.responseValues == ["0"])
-            #expect(await code { _ = try await login(exam, t, password: "8421") } == "attempt_closed")
+            #expect(await failureCode { _ = try await login(exam, t, password: "8421") } == "attempt_closed")
             #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "exam.submit").count() == 1)
         }
     }
@@ -92,7 +84,7 @@ struct AttemptStoreTests {
             let before = try await AttemptStore.view(try await attempt(first.token, t), sealer: sealer, on: t.db, time: t.time)
             #expect(try await save(first.token, item: 2, ["0"], seq: 1, exam, t) == .stored)
             exam.at(minutes: 7, t)
-            #expect(await code { _ = try await login(exam, t) } == "resume_needs_invigilator")
+            #expect(await failureCode { _ = try await login(exam, t) } == "resume_needs_invigilator")
             try await AttemptStore.control(first.attemptID, .allowResume, reason: "考生电脑死机，换至 12 号机", actor: .system("invigilator"),
                                            sealer: sealer, on: t.db, time: t.time)
             let second = try await login(exam, t)
@@ -125,7 +117,7 @@ struct AttemptStoreTests {
             #expect(paused.paused && paused.remainingSeconds == Int(minutes - 10) * 60)
             try await AttemptStore.control(a.attemptID, .resume, reason: "已恢复", actor: .system("invigilator"), sealer: sealer, on: t.db, time: t.time)
             try await AttemptStore.control(a.attemptID, .extend(minutes: 5), reason: "停电补时", actor: .system("invigilator"), sealer: sealer, on: t.db, time: t.time)
-            #expect(await code {
+            #expect(await failureCode {
                 try await AttemptStore.control(a.attemptID, .extend(minutes: 5), reason: " ", actor: .system("invigilator"), sealer: sealer, on: t.db, time: t.time)
             } != nil)
             // Terminated for misconduct: ended with what was saved, marked, on the record.

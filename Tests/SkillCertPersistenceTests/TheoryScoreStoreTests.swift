@@ -11,17 +11,6 @@ struct TheoryScoreStoreTests {
     /// The objective items only (40 + 30 + 30 points): an optical reader reads choices and true/false, not written answers.
     static let objective = ComputerExam.items.prefix(3).map { item in (item.0, item.0 == .trueFalse ? 30 : item.1, item.2) }
 
-    func code(_ work: () async throws -> Void) async -> String? {
-        do { try await work(); return nil } catch let e as DomainError {
-            switch e {
-            case .conflict(let code, _, _), .forbidden(let code, _, _): return code
-            case .notFound(let what): return "not_found:\(what)"
-            }
-        } catch let e as ValidationFailure {
-            return e.errors.map { "\($0.code):\($0.field)" }.joined(separator: ",")
-        } catch { return "\(error)" }
-    }
-
     @Test("double entry: one person cannot enter twice; equal entries settle; a mismatch waits for a third person with a reason")
     func doubleEntry() async throws {
         try await TestApp.with { t in
@@ -33,23 +22,23 @@ struct TheoryScoreStoreTests {
                 try await TheoryScoreStore.enter(sessionID: exam.sessionID, ticketNumber: exam.logins[i].ticket, score: score, reason: reason,
                                                  actor: who.actor, on: t.db, time: t.time).1
             }
-            #expect(await code { _ = try await enter(a, 0, "101") } == "invalid_score:score")
-            #expect(await code { _ = try await enter(a, 0, "85.25") } == "invalid_score:score")
-            #expect(await code { _ = try await TheoryScoreStore.enter(sessionID: exam.sessionID, ticketNumber: "000", score: "80", reason: nil,
+            #expect(await failureCode { _ = try await enter(a, 0, "101") } == "invalid_score:score")
+            #expect(await failureCode { _ = try await enter(a, 0, "85.25") } == "invalid_score:score")
+            #expect(await failureCode { _ = try await TheoryScoreStore.enter(sessionID: exam.sessionID, ticketNumber: "000", score: "80", reason: nil,
                                                                      actor: a.actor, on: t.db, time: t.time) } == "unknown_ticket:ticket")
 
             // Candidate 0: both agree (full-width digits are the same figure).
             #expect(try await enter(a, 0, "85.5") == .awaitingSecond)
-            #expect(await code { _ = try await enter(a, 0, "85.5") } == "same_person_twice")
+            #expect(await failureCode { _ = try await enter(a, 0, "85.5") } == "same_person_twice")
             #expect(try await enter(b, 0, "８５.５") == .confirmed)
-            #expect(await code { _ = try await enter(c, 0, "90") } == "score_final")
+            #expect(await failureCode { _ = try await enter(c, 0, "90") } == "score_final")
 
             // Candidate 1: a mismatch; neither of the two may settle it; the third needs a reason.
             #expect(try await enter(a, 1, "72") == .awaitingSecond)
             #expect(try await enter(b, 1, "77") == .mismatch)
-            #expect(await code { _ = try await enter(a, 1, "72") } == "resolver_entered")
-            #expect(await code { _ = try await enter(b, 1, "77") } == "resolver_entered")
-            #expect(await code { _ = try await enter(c, 1, "77") } == "required:reason")
+            #expect(await failureCode { _ = try await enter(a, 1, "72") } == "resolver_entered")
+            #expect(await failureCode { _ = try await enter(b, 1, "77") } == "resolver_entered")
+            #expect(await failureCode { _ = try await enter(c, 1, "77") } == "required:reason")
             #expect(try await enter(c, 1, "77", reason: "核对原卷，第二题得分漏加 5 分") == .resolved)
 
             let rows = try await TheoryScoreStore.rows(sessionID: exam.sessionID, on: t.db)
@@ -67,7 +56,7 @@ struct TheoryScoreStoreTests {
 
             // An absent candidate gets no score.
             _ = try await SessionStore.closeAttendance(sessionID: exam.sessionID, actor: a.actor, on: t.db, time: t.time)
-            #expect(await code { _ = try await enter(a, 2, "60") } == "candidate_absent")
+            #expect(await failureCode { _ = try await enter(a, 2, "60") } == "candidate_absent")
         }
     }
 
@@ -113,7 +102,7 @@ struct TheoryScoreStoreTests {
             #expect(rows[exam.logins[1].ticket]?.finalScore == 0)
             #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "paper-score.omr").count() == 2)
             // A read sheet is not keyed in by hand as well.
-            #expect(await code { try await TheoryScoreStore.enter(sessionID: exam.sessionID, ticketNumber: exam.logins[0].ticket, score: "90", reason: nil,
+            #expect(await failureCode { try await TheoryScoreStore.enter(sessionID: exam.sessionID, ticketNumber: exam.logins[0].ticket, score: "90", reason: nil,
                                                                  actor: clerk.actor, on: t.db, time: t.time) } == "read_by_machine")
         }
     }
@@ -157,13 +146,13 @@ struct TheoryScoreStoreTests {
             // The marker's reading of the paper is on the record; the item's author may not read it at all.
             #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "paper.read").filter(\.$actorName == "marker").count() == 1)
             let author = try #require(try await User.query(on: t.db).filter(\.$username == "author").first())
-            #expect(await code { _ = try await TheoryScoreStore.markingQueue(sessionID: nil, reader: AuditActor(id: author.id, name: "author"), sealer: sealer, on: t.db, time: t.time) }
+            #expect(await failureCode { _ = try await TheoryScoreStore.markingQueue(sessionID: nil, reader: AuditActor(id: author.id, name: "author"), sealer: sealer, on: t.db, time: t.time) }
                 == "author_excluded")
-            #expect(await code { _ = try await TheoryScoreStore.mark(answerID: queue[0].answerID, points: "11", actor: marker.actor, sealer: sealer, on: t.db, time: t.time) }
+            #expect(await failureCode { _ = try await TheoryScoreStore.mark(answerID: queue[0].answerID, points: "11", actor: marker.actor, sealer: sealer, on: t.db, time: t.time) }
                 == "invalid_points:points")
             let marked = try await TheoryScoreStore.mark(answerID: queue[0].answerID, points: "10", actor: marker.actor, sealer: sealer, on: t.db, time: t.time)
             #expect(marked.score == 40 && marked.pendingReview == 0)
-            #expect(await code { _ = try await TheoryScoreStore.mark(answerID: queue[0].answerID, points: "0", actor: marker.actor, sealer: sealer, on: t.db, time: t.time) }
+            #expect(await failureCode { _ = try await TheoryScoreStore.mark(answerID: queue[0].answerID, points: "0", actor: marker.actor, sealer: sealer, on: t.db, time: t.time) }
                 == "not_found:answer")
             #expect(try await TheoryScoreStore.markingQueue(sessionID: nil, reader: marker.actor, sealer: sealer, on: t.db, time: t.time).isEmpty)
             #expect(try await TheoryScoreStore.scores(sessionID: exam.sessionID, on: t.db) == [

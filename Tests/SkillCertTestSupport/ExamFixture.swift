@@ -93,6 +93,41 @@ public struct ExamFixture {
         return user.id
     }
 
+    /// Writes `items` (approved by two item & examiner staff), draws one paper of `part` from them and attaches it
+    /// to the session. The returned content lists the items in `items` order (the paper has its own).
+    public func attachPaper(_ t: TestApp, sessionID: UUID, part: AssessmentPartKind, items: [(ItemType, Int, ItemContent)]) async throws
+        -> (UUID, PaperStore.PaperContent) {
+        let standardID = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: t.db).requireID()
+        let author = try await t.createUser("author", roles: [.itemExaminer])
+        let reviewer = try await t.createUser("reviewer", roles: [.itemExaminer])
+        // Items of one type each get a scope of their own, so each blueprint cell (scope, type) draws exactly its item.
+        func scope(_ i: Int) -> String { items[..<i].contains { $0.0 == items[i].0 } ? String(UnicodeScalar(UInt8(66 + i))) : "B" }
+        var entries: [PaperStore.PaperContent.Entry] = []
+        for (i, item) in items.enumerated() {
+            let stored = try await ItemBankStore.create(.init(standardID: standardID, level: 4, part: part, scopeCode: scope(i), elementCode: "001",
+                                                              type: item.0, content: item.2, difficulty: 0.7, source: "示例", tags: ["测试"]),
+                                                        author: author.actor, sealer: ExamFixture.sealer, on: t.db, time: t.time)
+            try await ItemBankStore.act(.submit, itemID: stored.requireID(), reason: nil, actor: author.actor, on: t.db, time: t.time)
+            try await ItemBankStore.act(.approve, itemID: stored.requireID(), reason: nil, actor: reviewer.actor, on: t.db, time: t.time)
+            entries.append(.init(position: i + 1, itemID: try stored.requireID(), versionID: UUID(), version: 1, scope: scope(i), element: "001",
+                                 type: item.0, points: item.1, content: item.2))
+        }
+        try await PaperStore.saveBlueprint(Blueprint(cells: items.indices.map { .init(scope: scope($0), type: items[$0].0, count: 1, pointsEach: items[$0].1) },
+                                                     difficultyTarget: 0.7, difficultyTolerance: 0.1, corePointsShare: 0, maxOverlap: 1, exposureLimit: 5),
+                                           standardID: standardID, level: 4, part: part, note: "测试", actor: staff.actor, on: t.db, time: t.time)
+        let papers = try await PaperStore.assemble(standardID: standardID, level: 4, part: part, forms: 1, seed: 1, releaseAt: nil,
+                                                   actor: staff.actor, sealer: ExamFixture.sealer, on: t.db, time: t.time)
+        let paperID = try papers[0].requireID()
+        try await AttemptStore.attachPaper(paperID, to: sessionID, actor: staff.actor, on: t.db, time: t.time)
+        return (paperID, PaperStore.PaperContent(label: "A", occupation: "电工", level: 4, part: part, entries: entries))
+    }
+
+    /// Moves the test clock to `minutes` after the fixture sessions' start, 2027-01-10 09:00 (negative: before it).
+    public static func at(minutes: Double, _ t: TestApp) {
+        let target = TimeSlot(date: LocalDate(iso: "2027-01-10")!, startMinute: 9 * 60, minutes: 0).start.addingTimeInterval(minutes * 60)
+        t.time.advance(by: target.timeIntervalSince(t.time.now()))
+    }
+
     public func session(_ t: TestApp, mode: ExamSession.Mode = .paper, start: String = "09:00", rooms: [ExamRoom]? = nil) async throws -> ExamSession {
         try await SessionStore.create(.init(planID: planID, level: 4, mode: mode, date: "2027-01-10", start: start, minutes: nil, siteCode: "320102",
                                             roomIDs: (rooms ?? self.rooms).map { $0.id! }), actor: staff.actor, on: t.db, time: t.time)
@@ -128,29 +163,7 @@ public struct ComputerExam {
             try await session.save(on: t.db)
         }
         try await SessionStore.allocateSeats(sessionID: sessionID, seed: 7, actor: fixture.staff.actor, on: t.db, time: t.time)
-        // Four approved items (written and approved by two item & examiner staff), one paper drawn from them.
-        let standardID = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: t.db).requireID()
-        let author = try await t.createUser("author", roles: [.itemExaminer])
-        let reviewer = try await t.createUser("reviewer", roles: [.itemExaminer])
-        var entries: [PaperStore.PaperContent.Entry] = []
-        for (i, item) in items.enumerated() {
-            let stored = try await ItemBankStore.create(.init(standardID: standardID, level: 4, part: .theory, scopeCode: "B", elementCode: "001",
-                                                              type: item.0, content: item.2, difficulty: 0.7, source: "示例", tags: ["机考测试"]),
-                                                        author: author.actor, sealer: ExamFixture.sealer, on: t.db, time: t.time)
-            try await ItemBankStore.act(.submit, itemID: stored.requireID(), reason: nil, actor: author.actor, on: t.db, time: t.time)
-            try await ItemBankStore.act(.approve, itemID: stored.requireID(), reason: nil, actor: reviewer.actor, on: t.db, time: t.time)
-            entries.append(.init(position: i + 1, itemID: try stored.requireID(), versionID: UUID(), version: 1, scope: "B", element: "001",
-                                 type: item.0, points: item.1, content: item.2))
-        }
-        try await PaperStore.saveBlueprint(Blueprint(cells: items.map { .init(scope: "B", type: $0.0, count: 1, pointsEach: $0.1) },
-                                                     difficultyTarget: 0.7, difficultyTolerance: 0.1, corePointsShare: 0, maxOverlap: 1, exposureLimit: 5),
-                                           standardID: standardID, level: 4, part: .theory, note: "机考测试", actor: fixture.staff.actor,
-                                           on: t.db, time: t.time)
-        let papers = try await PaperStore.assemble(standardID: standardID, level: 4, part: .theory, forms: 1, seed: 1, releaseAt: nil,
-                                                   actor: fixture.staff.actor, sealer: ExamFixture.sealer, on: t.db, time: t.time)
-        let paperID = try papers[0].requireID()
-        let content = PaperStore.PaperContent(label: "A", occupation: "电工", level: 4, part: .theory, entries: entries)
-        try await AttemptStore.attachPaper(paperID, to: sessionID, actor: fixture.staff.actor, on: t.db, time: t.time)
+        let (paperID, content) = try await fixture.attachPaper(t, sessionID: sessionID, part: .theory, items: items)
         var logins: [(String, String)] = []
         for (i, candidate) in fixture.candidates.enumerated() {
             guard let ticket = try await AdmissionTicketRecord.query(on: t.db).filter(\.$candidateID == candidate).first() else {
@@ -162,10 +175,7 @@ public struct ComputerExam {
     }
 
     /// Moves the test clock to `minutes` after the session's start (negative: before it).
-    public func at(minutes: Double, _ t: TestApp) {
-        let target = TimeSlot(date: LocalDate(iso: "2027-01-10")!, startMinute: 9 * 60, minutes: 0).start.addingTimeInterval(minutes * 60)
-        t.time.advance(by: target.timeIntervalSince(t.time.now()))
-    }
+    public func at(minutes: Double, _ t: TestApp) { ExamFixture.at(minutes: minutes, t) }
 }
 
 extension TestApp {
@@ -194,5 +204,62 @@ extension TestApp {
             throw DomainError.conflict(code: "not_published", zh: "计划未能发布", en: "the plan was not published")
         }
         return published
+    }
+}
+
+/// A skills session (实操, 2027-01-10 09:00) in the first room with every fixture candidate seated, two task cards
+/// attached (60 and 40 points), three examiners on the panel and a chief examiner.
+public struct SkillsExam {
+    public var fixture: ExamFixture
+    public var sessionID: UUID
+    public var paperID: UUID
+    /// The task cards' items, in `tasks` order.
+    public var itemIDs: [UUID]
+    public var panel: [SignedInUser]
+    public var chief: SignedInUser
+
+    public static let tasks: [(ItemType, Int, ItemContent)] = [
+        (.practicalTask, 60, ItemContent(stem: "三相异步电动机正反转控制线路的安装与调试", task: TaskCard(
+            preparation: "考场准备：电动机 1 台、交流接触器 2 只、按钮 3 只、导线若干；考生自带电工工具。", minutes: 90,
+            criteria: [.init(text: "元件选择与布置", points: 20, deduction: "布置不合理每处扣 2 分"),
+                       .init(text: "接线工艺", points: 40, deduction: "接线错误每处扣 5 分"),
+                       .init(text: "通电试车", points: 30, deduction: "一次试车不成功扣 10 分"),
+                       .init(text: "安全文明生产", points: 10, deduction: "违反安全规程本任务记 0 分", veto: true)]))),
+        (.practicalTask, 40, ItemContent(stem: "照明电路故障排查", task: TaskCard(
+            preparation: "考场设置照明电路故障 2 处。", minutes: 30,
+            criteria: [.init(text: "故障判断", points: 60), .init(text: "排除与记录", points: 40)]))),
+    ]
+
+    public static func make(_ t: TestApp, candidates: Int = 2, mode: ExamSession.Mode = .practical) async throws -> SkillsExam {
+        let fixture = try await ExamFixture.make(t, employers: (0..<candidates).map { "单位\($0)" })
+        let session = try await fixture.session(t, mode: mode, rooms: [fixture.rooms[0]])
+        let sessionID = try session.requireID()
+        try await SessionStore.allocateSeats(sessionID: sessionID, seed: 7, actor: fixture.staff.actor, on: t.db, time: t.time)
+        var paperID = ScoringStore.reviewRubricID
+        var itemIDs = [ScoringStore.reviewRubricID]
+        if mode == .practical {
+            let (id, content) = try await fixture.attachPaper(t, sessionID: sessionID, part: .skills, items: tasks)
+            (paperID, itemIDs) = (id, content.entries.map(\.itemID))
+        }
+        for examiner in fixture.examiners.prefix(3) {
+            try await SessionStore.assign(sessionID: sessionID, userID: examiner.id, role: .examiner, roomID: fixture.rooms[0].id,
+                                          actor: fixture.staff.actor, on: t.db, time: t.time)
+        }
+        try await SessionStore.assign(sessionID: sessionID, userID: fixture.examiners[3].id, role: .chiefExaminer, roomID: fixture.rooms[0].id,
+                                      actor: fixture.staff.actor, on: t.db, time: t.time)
+        return SkillsExam(fixture: fixture, sessionID: sessionID, paperID: paperID, itemIDs: itemIDs,
+                          panel: Array(fixture.examiners.prefix(3)), chief: fixture.examiners[3])
+    }
+
+    /// Moves the test clock to `minutes` after the session's start.
+    public func at(minutes: Double, _ t: TestApp) { ExamFixture.at(minutes: minutes, t) }
+
+    /// Submits `examiner`'s sheet for candidate `index` on task `task` with one entry per criterion.
+    @discardableResult
+    public func score(_ t: TestApp, _ examiner: SignedInUser, candidate index: Int, task: Int = 0, _ entries: [String], vetoed: [Int] = [],
+                      comment: String = "", ref: String? = nil) async throws -> ScoreSheetRecord {
+        try await ScoringStore.submit(sessionID: sessionID, candidateID: fixture.candidates[index], itemID: itemIDs[task], entries: entries,
+                                      vetoed: vetoed, comment: comment, clientRef: ref ?? UUID().uuidString, actor: examiner.actor,
+                                      sealer: ExamFixture.sealer, on: t.db, time: t.time)
     }
 }

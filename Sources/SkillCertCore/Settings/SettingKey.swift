@@ -8,6 +8,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case reviewAnswerWorkingDays = "review.answer-working-days"
     case provinceReportWorkingDays = "province-report.working-days"
     case scoreSpreadThreshold = "scoring.spread-threshold"
+    case scoringTrimmedMean = "scoring.trimmed-mean"
     case passMark = "results.pass-mark"
     case appointmentTermYears = "appointment.term-years"
     case materialMaxKB = "upload.material-max-kb"
@@ -24,6 +25,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .reviewAnswerWorkingDays: 10
         case .provinceReportWorkingDays: 10
         case .scoreSpreadThreshold: 10
+        case .scoringTrimmedMean: 0
         case .passMark: 60
         case .appointmentTermYears: 3
         case .materialMaxKB: 5120
@@ -40,6 +42,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .publicityWorkingDays: 5...30
         case .reviewRequestWorkingDays, .reviewAnswerWorkingDays, .provinceReportWorkingDays: 1...60
         case .scoreSpreadThreshold: 1...50
+        case .scoringTrimmedMean: 0...1
         case .passMark: 1...100
         case .appointmentTermYears: 1...10
         case .materialMaxKB: 100...51_200
@@ -57,6 +60,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .reviewAnswerWorkingDays: "复核答复期限（工作日）"
         case .provinceReportWorkingDays: "公示结束后报省期限（工作日）"
         case .scoreSpreadThreshold: "评分差异仲裁阈值（分）"
+        case .scoringTrimmedMean: "技能评分去掉最高分和最低分（5 名及以上考评员时；1 是，0 否）"
         case .passMark: "各部分合格分数线"
         case .appointmentTermYears: "考评员/督导员聘期（年）"
         case .materialMaxKB: "报名材料单个文件大小上限（KB）"
@@ -74,6 +78,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .reviewAnswerWorkingDays: "Score-review answer deadline (working days)"
         case .provinceReportWorkingDays: "Report to province after publicity (working days)"
         case .scoreSpreadThreshold: "Examiner spread that triggers arbitration (points)"
+        case .scoringTrimmedMean: "Drop the highest and lowest examiner score with five or more (1 yes, 0 no)"
         case .passMark: "Pass mark per part"
         case .appointmentTermYears: "Examiner/supervisor appointment term (years)"
         case .materialMaxKB: "Largest application material file (KB)"

@@ -114,13 +114,16 @@ public struct AssessmentPart: Codable, Sendable, Equatable {
     public var passMark: Int
     /// Whether passing this part is required (default yes).
     public var required: Bool?
+    /// The part's results are also given as grades (优秀/良好/中等/合格), where the standard uses a grade scale.
+    public var gradeScale: Bool?
 
-    public init(part: AssessmentPartKind, methods: [String], minutes: Int, passMark: Int = 60, required: Bool? = nil) {
+    public init(part: AssessmentPartKind, methods: [String], minutes: Int, passMark: Int = 60, required: Bool? = nil, gradeScale: Bool? = nil) {
         self.part = part
         self.methods = methods
         self.minutes = minutes
         self.passMark = passMark
         self.required = required
+        self.gradeScale = gradeScale
     }
 }
 

@@ -474,15 +474,13 @@ public enum AttemptStore {
         return (attempt, answers)
     }
 
-    /// Attaches a paper form to a computer-based session (delivered online) or a paper-based one (graded from answer
-    /// sheets); the paper opens at the session's start.
+    /// Attaches a paper form to a session: computer-based (delivered online), paper-based (graded from answer
+    /// sheets), skills (the task cards the panel scores) or comprehensive review (its own rubric instead of the
+    /// built-in one). The paper opens at the session's start.
     public static func attachPaper(_ paperID: UUID, to sessionID: UUID, actor: AuditActor, on db: any Database, time: any TimeSource) async throws {
         let session = try await SessionStore.find(sessionID, on: db)
-        guard session.modeValue == .computer || session.modeValue == .paper else {
-            throw DomainError.conflict(code: "not_theory_session", zh: "只有机考和笔试场次使用试卷", en: "only computer-based and paper-based sessions take a paper")
-        }
         guard let paper = try await StoredPaper.find(paperID, on: db) else { throw DomainError.notFound(what: "paper") }
-        guard paper.part == AssessmentPartKind.theory.rawValue, paper.level == session.level else {
+        guard paper.part == session.modeValue.part.rawValue, paper.level == session.level else {
             throw DomainError.conflict(code: "paper_mismatch", zh: "试卷的等级或考核部分与场次不符", en: "the paper is for another level or part")
         }
         try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in

@@ -23,6 +23,8 @@ public enum SkillCertMigrations {
             CreateExamAffairs(),
             CreateExamAttempts(),
             CreatePaperScores(),
+            CreateScoring(),
+            CreateResults(),
         ]
     }
 }

@@ -37,12 +37,12 @@ enum TheoryScoresController {
         let body = shown.map { row -> String in
             // The entered figures stay hidden until both entries are in: the second person keys from the sheet.
             let bothIn = row.entries.second != nil
-            let figures = bothIn ? "\(row.entries.first.map { format($0.score) } ?? "") / \(row.entries.second.map { format($0.score) } ?? "")" : "—"
+            let figures = bothIn ? "\(row.entries.first.map { scoreText($0.score) } ?? "") / \(row.entries.second.map { scoreText($0.score) } ?? "")" : "—"
             let mine = [row.entries.first?.by, row.entries.second?.by].contains(me) ? " <span class=\"muted\">\(req.tr("（含您的录入）", "(you entered)"))</span>" : ""
             let badge = row.state == .mismatch ? "bad" : row.state.isFinal ? "ok" : ""
             let state = row.absent ? "<span class=\"badge bad\">\(req.tr("缺考", "absent"))</span>"
                 : "<span class=\"badge \(badge)\">\(req.tr(row.state.nameZH, row.state.rawValue))</span>\(row.source == .omr ? " <span class=\"badge\">\(req.tr("光电阅卷", "answer sheet"))</span>" : "")"
-            return "<tr data-ticket=\"\(esc(row.ticketNumber))\" data-state=\"\(row.state.rawValue)\"><td>\(row.seat)</td><td class=\"mono\">\(esc(row.ticketNumber))</td><td>\(esc(row.candidateName))</td><td>\(state)\(mine)</td><td class=\"mono\">\(figures)</td><td class=\"mono final\">\(row.finalScore.map(format) ?? "—")</td><td>\(esc(row.resolveReason ?? ""))</td></tr>"
+            return "<tr data-ticket=\"\(esc(row.ticketNumber))\" data-state=\"\(row.state.rawValue)\"><td>\(row.seat)</td><td class=\"mono\">\(esc(row.ticketNumber))</td><td>\(esc(row.candidateName))</td><td>\(state)\(mine)</td><td class=\"mono\">\(figures)</td><td class=\"mono final\">\(row.finalScore.map(scoreText) ?? "—")</td><td>\(esc(row.resolveReason ?? ""))</td></tr>"
         }.joined()
         let counts = Dictionary(grouping: rows.filter { !$0.absent }, by: \.state).mapValues(\.count)
         let filters = ([("", req.tr("全部", "All"), rows.count)] + DoubleEntry.State.allCases.map { ($0.rawValue, req.tr($0.nameZH, $0.rawValue), counts[$0] ?? 0) })
@@ -86,10 +86,6 @@ enum TheoryScoresController {
         let response = Layout.page(req, title: req.tr("笔试成绩录入", "Paper-based scores"), active: "/sessions", content)
         response.status = status
         return response
-    }
-
-    static func format(_ score: Double) -> String {
-        score == score.rounded() ? String(Int(score)) : String(format: "%.1f", score)
     }
 
     @Sendable static func enter(req: Request) async throws -> Response {
