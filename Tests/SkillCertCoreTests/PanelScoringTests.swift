@@ -81,8 +81,8 @@ struct PanelScoringTests {
         #expect(ResultRule.verdict(parts([60, 59.5, 88])) == .failed([.skills]))
         #expect(ResultRule.verdict(parts([60, 75, 12])) == .failed([.comprehensiveReview]))
         #expect(ResultRule.verdict(parts([60, nil, 88])) == .incomplete([.skills]))
-        // A failed part decides even while another is missing; a part that is not required never fails the result.
-        #expect(ResultRule.verdict(parts([40, nil, 88])) == .failed([.theory]))
+        // Nothing is decided while a required part is missing; a part that is not required never fails the result.
+        #expect(ResultRule.verdict(parts([40, nil, 88])) == .incomplete([.skills]))
         #expect(ResultRule.verdict([.init(kind: .theory, score: 70, passMark: 60), .init(kind: .skills, score: 30, passMark: 60, required: false)]) == .passed)
         #expect(ResultRule.grade(91, passMark: 60) == "优秀" && ResultRule.grade(60, passMark: 60) == "合格" && ResultRule.grade(59, passMark: 60) == "不合格")
     }

@@ -58,19 +58,21 @@ struct ResultStoreTests {
         t.time.advance(by: target.timeIntervalSince(t.time.now()))
     }
 
-    @Test("every required part at least its pass mark; a missed part fails; incomplete results cannot be released; candidates see them only from the release day")
+    @Test("every required part at least its pass mark; a missed part fails; only decided results are released; candidates see them only from the release day")
     func resultsAndRelease() async throws {
         try await TestApp.with { t in
             let p = try await plan(t, theory: false)
             let staff = p.exam.fixture.staff
             var summary = try await ResultStore.compute(planID: p.planID, actor: staff.actor, sealer: sealer, on: t.db, time: t.time)
-            #expect(summary.incomplete == 2 && summary.failed == 2)  // a failed skills part and a missed theory exam decide already
-            #expect(await failureCode { _ = try await ResultStore.release(planID: p.planID, on: LocalDate(iso: "2027-01-20")!, actor: staff.actor, db: t.db, time: t.time) }
-                    == "results_incomplete")
+            #expect(summary.incomplete == 3 && summary.failed == 1)  // only the absentee's result is decided
+            #expect(await failureCode { _ = try await ResultStore.release(planID: p.planID, on: LocalDate(iso: "2027-01-09")!, actor: staff.actor, db: t.db, time: t.time) }
+                    == "in_the_past:date")
+            // Only decided results go out; the three waiting for a theory score stay back.
+            #expect(try await ResultStore.release(planID: p.planID, on: LocalDate(iso: "2027-01-18")!, actor: staff.actor, db: t.db, time: t.time) == 1)
 
             for (i, score) in ["75", "55", "80"].enumerated() { try await enterTheory(t, p.exam, p.theoryID, p.clerks, candidate: i, score) }
             summary = try await ResultStore.compute(planID: p.planID, actor: staff.actor, sealer: sealer, on: t.db, time: t.time)
-            #expect(summary == .init(passed: 1, failed: 3, incomplete: 0, released: 0))
+            #expect(summary == .init(passed: 1, failed: 2, incomplete: 0, released: 1))
             let r0 = try await result(t, p.candidates[0]), r1 = try await result(t, p.candidates[1])
             let r2 = try await result(t, p.candidates[2]), r3 = try await result(t, p.candidates[3])
             #expect(r0.verdict == "passed" && r0.theory == 75 && r0.skills == 92)
@@ -79,16 +81,16 @@ struct ResultStoreTests {
             #expect(r3.verdict == "failed" && r3.absent == [.theory] && r3.theory == nil)
 
             day("2027-01-15", t)
-            #expect(await failureCode { _ = try await ResultStore.release(planID: p.planID, on: LocalDate(iso: "2027-01-14")!, actor: staff.actor, db: t.db, time: t.time) }
-                    == "in_the_past:date")
-            #expect(try await ResultStore.release(planID: p.planID, on: LocalDate(iso: "2027-01-18")!, actor: staff.actor, db: t.db, time: t.time) == 4)
+            #expect(try await ResultStore.release(planID: p.planID, on: LocalDate(iso: "2027-01-18")!, actor: staff.actor, db: t.db, time: t.time) == 3)
+            #expect(await failureCode { _ = try await ResultStore.release(planID: p.planID, on: LocalDate(iso: "2027-01-18")!, actor: staff.actor, db: t.db, time: t.time) }
+                    == "nothing_to_release")
             #expect(try await ResultStore.forCandidate(p.candidates[0], on: t.db, time: t.time).isEmpty)
             day("2027-01-18", t)
             #expect(try await ResultStore.forCandidate(p.candidates[0], on: t.db, time: t.time).map(\.verdict) == ["passed"])
             // Released results stay as they are when worked out again.
             #expect(try await ResultStore.compute(planID: p.planID, actor: staff.actor, sealer: sealer, on: t.db, time: t.time).released == 4)
             let actions = try await AuditEntry.query(on: t.db).all().map(\.action)
-            #expect(actions.filter { $0 == "result.compute" }.count == 7 && actions.contains("results.release"))
+            #expect(actions.filter { $0 == "result.compute" }.count == 7 && actions.contains("results.release"))  // 4 new, then 3 changed
         }
     }
 
@@ -147,12 +149,12 @@ struct ResultStoreTests {
             let staff = p.exam.fixture.staff
             try await ResultStore.compute(planID: p.planID, actor: staff.actor, sealer: sealer, on: t.db, time: t.time)
             day("2027-01-15", t)
-            #expect(await failureCode { _ = try await ResultStore.publish(planID: p.planID, actor: staff.actor, on: t.db, time: t.time) } == "results_not_released")
+            #expect(await failureCode { _ = try await ResultStore.publish(planID: p.planID, actor: staff.actor, on: t.db, time: t.time) } == "nothing_to_publish")
             try await ResultStore.release(planID: p.planID, on: LocalDate(iso: "2027-01-15")!, actor: staff.actor, db: t.db, time: t.time)
             day("2027-01-18", t)  // Monday: five working days run to Friday 01-22
             let publicity = try await ResultStore.publish(planID: p.planID, actor: staff.actor, on: t.db, time: t.time)
             #expect(publicity.lastDay == "2027-01-22")
-            #expect(await failureCode { _ = try await ResultStore.publish(planID: p.planID, actor: staff.actor, on: t.db, time: t.time) } == "already_published")
+            #expect(await failureCode { _ = try await ResultStore.publish(planID: p.planID, actor: staff.actor, on: t.db, time: t.time) } == "nothing_to_publish")  // everyone passing is listed already
             let list = try await ResultStore.publicList(publicity, on: t.db)
             #expect(list.count == 1 && list[0].name == "考生0" && list[0].maskedID.contains("********") && list[0].occupation == "电工")
 

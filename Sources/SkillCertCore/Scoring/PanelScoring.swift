@@ -184,11 +184,14 @@ public enum ResultRule {
             }
         }
 
-        public var nameZH: String {
-            switch self {
-            case .passed: "合格"
-            case .failed: "不合格"
-            case .incomplete: "成绩未齐"
+        public var nameZH: String { Self.name(code) }
+
+        /// The Chinese name of a stored verdict code.
+        public static func name(_ code: String) -> String {
+            switch code {
+            case "passed": "合格"
+            case "failed": "不合格"
+            default: "成绩未齐"
             }
         }
     }
@@ -197,8 +200,9 @@ public enum ResultRule {
         let required = parts.filter(\.required)
         let missing = required.filter { $0.score == nil }.map(\.kind)
         let failing = required.filter { $0.score != nil && !$0.passed }.map(\.kind)
-        if !failing.isEmpty { return .failed(failing) }
+        // A result is decided only when every required part has its score: until then it is not released.
         if !missing.isEmpty || required.isEmpty { return .incomplete(missing) }
+        if !failing.isEmpty { return .failed(failing) }
         return .passed
     }
 

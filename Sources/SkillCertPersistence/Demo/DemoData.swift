@@ -286,3 +286,135 @@ extension DemoData {
         return OpenSession(sessionID: sessionID, paperID: paperID, logins: logins, endsAt: session.slot.end)
     }
 }
+
+extension DemoData {
+    /// What `skillcert demo --scoring-session` made.
+    public struct ScoringSession: Sendable {
+        public var sessionID: UUID
+        public var candidates: [(username: String, ticket: String)]
+    }
+
+    /// A skills session (实操) of the demo plan that started a minute ago at a sample station, ready for the panel:
+    /// three sample candidates who can sign in (`skills1`…`skills3`, the staff password), their settled theory
+    /// scores from a paper-based session the day before, two task cards attached, `examiner1`–`examiner3` on the
+    /// panel and `examiner4` as chief examiner. Everything is labelled 示例. Run once; later runs report it again.
+    public static func scoringSession(hasher: any PasswordHashing, sealer: ContentSealer, on db: any Database,
+                                      time: any TimeSource) async throws -> ScoringSession {
+        let actor = AuditActor.system("demo")
+        guard let plan = try await StoredPlan.query(on: db).filter(\.$number == "2026-001").first(),
+              let exams = try await User.query(on: db).filter(\.$username == "exams").first(),
+              let admin = try await User.query(on: db).filter(\.$username == "admin").first(),
+              let author = try await User.query(on: db).filter(\.$username == "items").first(),
+              let reviewer = try await User.query(on: db).filter(\.$username == "reviewer").first() else {
+            throw DomainError.conflict(code: "no_demo_plan", zh: "请先运行 skillcert demo 加载示例数据", en: "run `skillcert demo` first")
+        }
+        let usernames = ["skills1", "skills2", "skills3"]
+        if let existing = try await User.query(on: db).filter(\.$username == usernames[0]).first(),
+           let seat = try await SeatAssignment.query(on: db).filter(\.$candidateID == existing.requireID()).all().last {
+            return ScoringSession(sessionID: seat.sessionID, candidates: try await logins(usernames, on: db))
+        }
+        let planID = try plan.requireID()
+        let now = time.now()
+        let site = body.sites[0].code
+        let serial = String(format: "%03d", Int.random(in: 0..<1000))
+        var applications: [UUID] = []
+        for (i, username) in usernames.enumerated() {
+            let user = User(username: username, displayName: "示例考生（实操）\(i + 1)", passwordHash: try await hasher.hash(staffPassword), createdAt: now)
+            try await user.create(on: db)
+            let id = try user.requireID()
+            try await UserRoleAssignment(userID: id, role: .candidate).create(on: db)
+            let number = ResidentID.completing("320102" + "1988030\(i + 1)" + serial)!
+            let p = CandidateProfile()
+            p.userID = id
+            p.fullName = ["周示例", "吴示例", "郑示例"][i]
+            p.idType = "resident-id"
+            p.idNumberCipher = try sealer.seal(Data(number.utf8), context: "candidate-id:\(id.uuidString)")
+            p.idNumberHash = sealer.keyedHash(number, purpose: "id-number")
+            p.idNumberMasked = ResidentID.mask(number)
+            p.employer = "示例机电公司"
+            p.updatedAt = now
+            try await p.create(on: db)
+            let a = StoredApplication()
+            a.planID = planID
+            a.candidateID = id
+            a.level = 4
+            a.status = StoredApplication.Status.approved.rawValue
+            a.profile = "{}"
+            a.engineEligible = true
+            a.engineExplanation = "示例数据：直接审核通过"
+            a.overridden = false
+            a.employer = "示例机电公司"
+            a.paymentStatus = PaymentStatus.waived.rawValue
+            a.createdAt = now
+            a.updatedAt = now
+            try await a.create(on: db)
+            applications.append(try a.requireID())
+        }
+        let station = try await RoomStore.create(siteCode: site, name: "电工实训工位（示例）", rows: 2, columns: 5, capacity: 10, actor: actor, on: db, time: time)
+        let only = Set(applications)
+        // Yesterday's paper-based theory exam, keyed in twice.
+        let yesterday = now.chinaLocalDate.adding(days: -1).description
+        let theory = try await SessionStore.create(.init(planID: planID, level: 4, mode: .paper, date: yesterday, start: "09:00", minutes: nil, siteCode: site,
+                                                         roomIDs: [try station.requireID()]), actor: actor, on: db, time: time)
+        try await SessionStore.allocateSeats(sessionID: theory.requireID(), seed: 11, actor: actor, on: db, time: time, only: only)
+        let tickets = try await logins(usernames, on: db)
+        for ((_, ticket), score) in zip(tickets, ["78", "85.5", "66"]) {
+            for clerk in [exams, admin] {
+                try await TheoryScoreStore.enter(sessionID: theory.requireID(), ticketNumber: ticket, score: score, reason: nil,
+                                                 actor: AuditActor(id: clerk.id, name: clerk.username), on: db, time: time)
+            }
+        }
+        // Today's skills session, started a minute ago (earlier late at night, so it ends by midnight).
+        let minutes = 120
+        let nowMinute = Int((now.timeIntervalSince1970 + 8 * 3600).truncatingRemainder(dividingBy: 86_400) / 60)
+        let start = max(0, min(nowMinute - 1, 24 * 60 - minutes))
+        let skills = try await SessionStore.create(.init(planID: planID, level: 4, mode: .practical, date: now.chinaLocalDate.description,
+                                                         start: TimeSlot.clock(start), minutes: minutes, siteCode: site, roomIDs: [try station.requireID()]),
+                                                   actor: actor, on: db, time: time)
+        let skillsID = try skills.requireID()
+        try await SessionStore.allocateSeats(sessionID: skillsID, seed: 12, actor: actor, on: db, time: time, only: only)
+        // Two task cards, written and approved by the demo item staff, drawn into a skills paper.
+        let standardID = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: db).requireID()
+        let cards: [(String, Int, TaskCard)] = [
+            ("A", 60, TaskCard(preparation: "考场准备：三相异步电动机 1 台、交流接触器 2 只、热继电器 1 只、按钮 3 只、导线若干。考生自带电工工具。", minutes: 90,
+                               criteria: [.init(text: "元件选择与布置", points: 20, deduction: "布置不合理每处扣 2 分"),
+                                          .init(text: "接线工艺", points: 40, deduction: "接线错误每处扣 5 分"),
+                                          .init(text: "通电试车", points: 30, deduction: "一次试车不成功扣 10 分"),
+                                          .init(text: "安全文明生产", points: 10, deduction: "违反安全操作规程，本任务记 0 分", veto: true)])),
+            ("B", 40, TaskCard(preparation: "考场在照明电路中设置 2 处故障。", minutes: 30,
+                               criteria: [.init(text: "故障现象分析与判断", points: 60, deduction: "判断错误每处扣 30 分"),
+                                          .init(text: "故障排除与记录", points: 40, deduction: "未排除每处扣 20 分")])),
+        ]
+        let stems = ["【示例任务】三相异步电动机正反转控制线路的安装与调试", "【示例任务】照明电路故障排查"]
+        let authorActor = AuditActor(id: author.id, name: author.username), reviewerActor = AuditActor(id: reviewer.id, name: reviewer.username)
+        for (i, card) in cards.enumerated() {
+            let item = try await ItemBankStore.create(.init(standardID: standardID, level: 4, part: .skills, scopeCode: card.0, elementCode: "001",
+                                                            type: .practicalTask, content: ItemContent(stem: stems[i], task: card.2), difficulty: 0.7,
+                                                            source: "示例数据", tags: ["示例", "实操"]),
+                                                      author: authorActor, sealer: sealer, on: db, time: time)
+            try await ItemBankStore.act(.submit, itemID: item.requireID(), reason: nil, actor: authorActor, on: db, time: time)
+            try await ItemBankStore.act(.approve, itemID: item.requireID(), reason: nil, actor: reviewerActor, on: db, time: time)
+        }
+        try await PaperStore.saveBlueprint(Blueprint(cells: cards.map { .init(scope: $0.0, type: .practicalTask, count: 1, pointsEach: $0.1) },
+                                                     difficultyTarget: 0.7, difficultyTolerance: 0.3, corePointsShare: 0, maxOverlap: 2, exposureLimit: 100),
+                                           standardID: standardID, level: 4, part: .skills, note: "示例实操试卷结构", actor: actor, on: db, time: time)
+        let papers = try await PaperStore.assemble(standardID: standardID, level: 4, part: .skills, forms: 1, seed: UInt64(now.timeIntervalSince1970),
+                                                   releaseAt: nil, actor: actor, sealer: sealer, on: db, time: time)
+        try await AttemptStore.attachPaper(papers[0].requireID(), to: skillsID, actor: actor, on: db, time: time)
+        for (username, role) in [("examiner1", StaffRole.examiner), ("examiner2", .examiner), ("examiner3", .examiner), ("examiner4", .chiefExaminer)] {
+            guard let u = try await User.query(on: db).filter(\.$username == username).first() else { continue }
+            try await SessionStore.assign(sessionID: skillsID, userID: u.requireID(), role: role, roomID: station.id, actor: actor, on: db, time: time)
+        }
+        return ScoringSession(sessionID: skillsID, candidates: tickets)
+    }
+
+    static func logins(_ usernames: [String], on db: any Database) async throws -> [(username: String, ticket: String)] {
+        var out: [(String, String)] = []
+        for username in usernames {
+            guard let user = try await User.query(on: db).filter(\.$username == username).first(),
+                  let ticket = try await AdmissionTicketRecord.query(on: db).filter(\.$candidateID == user.requireID()).first() else { continue }
+            out.append((username, ticket.number))
+        }
+        return out
+    }
+}

@@ -140,7 +140,8 @@ public enum ResultStore {
 
     // MARK: Release
 
-    /// Releases the plan's results to candidates on `day` (today or later). Every result must be complete first.
+    /// Releases the plan's decided results (passed or failed; those still waiting for a score stay back) to
+    /// candidates on `day` (today or later). Returns how many were released.
     @discardableResult
     public static func release(planID: UUID, on day: LocalDate, actor: AuditActor, db: any Database, time: any TimeSource) async throws -> Int {
         let today = time.now().chinaLocalDate
@@ -148,24 +149,22 @@ public enum ResultStore {
             throw ValidationFailure([FieldError(code: "in_the_past", field: "date", zh: "发布日期不能早于今天", en: "the release date cannot be in the past")])
         }
         let results = try await ResultRecord.query(on: db).filter(\.$planID == planID).all()
-        let pending = results.filter { $0.releasedOn == nil }
-        guard !pending.isEmpty else {
-            throw DomainError.conflict(code: "nothing_to_release", zh: "没有待发布的成绩，请先汇总成绩", en: "no results to release; work them out first")
-        }
-        let incomplete = pending.filter { $0.verdict == ResultRule.Verdict.incomplete([]).code }.count
-        guard incomplete == 0 else {
-            throw DomainError.conflict(code: "results_incomplete", zh: "还有 \(incomplete) 名考生成绩未齐，不能发布",
-                                       en: "\(incomplete) results are not complete yet")
+        let waiting = results.filter { $0.releasedOn == nil }
+        let decided = waiting.filter { $0.verdict != ResultRule.Verdict.incomplete([]).code }
+        guard !decided.isEmpty else {
+            throw DomainError.conflict(code: "nothing_to_release",
+                                       zh: waiting.isEmpty ? "没有待发布的成绩，请先汇总成绩" : "\(waiting.count) 名考生的成绩尚未齐全，暂不能发布",
+                                       en: waiting.isEmpty ? "no results to release; work them out first" : "\(waiting.count) results are not complete yet")
         }
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
-            for r in pending {
+            for r in decided {
                 r.releasedOn = day.description
                 r.releasedBy = actor.id
                 try await r.save(on: audit.db)
             }
             try await audit.record(AuditEvent(action: "results.release", targetType: "plan", targetID: planID.uuidString,
-                                              details: "\(pending.count) results released on \(day)"))
-            return pending.count
+                                              details: "\(decided.count) results released on \(day); \(waiting.count - decided.count) not complete"))
+            return decided.count
         }
     }
 
@@ -327,22 +326,20 @@ public enum ResultStore {
 
     // MARK: Publicity (公示)
 
-    /// Publishes the plan's passing candidates for the configured working days (from today). Every result must be
-    /// released first, and a plan is published once.
+    /// Publishes the plan's released passing candidates not listed before, for the configured working days from
+    /// today. Results released later (after a make-up session) go into a further publicity of their own.
     @discardableResult
     public static func publish(planID: UUID, actor: AuditActor, on db: any Database, time: any TimeSource) async throws -> PublicityRecord {
         guard let me = actor.id else { throw DomainError.forbidden(code: "person_required", zh: "须由登录的考务人员发布", en: "a signed-in person publishes") }
-        let results = try await ResultRecord.query(on: db).filter(\.$planID == planID).all()
-        guard !results.isEmpty, results.allSatisfy({ $0.releasedOn != nil }) else {
-            throw DomainError.conflict(code: "results_not_released", zh: "成绩全部发布后才能公示", en: "release every result before publicity")
-        }
-        if try await PublicityRecord.query(on: db).filter(\.$planID == planID).first() != nil {
-            throw DomainError.conflict(code: "already_published", zh: "本计划已公示", en: "this plan's results are already published")
-        }
         let today = time.now().chinaLocalDate
+        let earlier = Set(try await PublicityRecord.query(on: db).filter(\.$planID == planID).all().flatMap(\.listed))
+        let passed = try await ResultRecord.query(on: db).filter(\.$planID == planID).all()
+            .filter { $0.verdict == ResultRule.Verdict.passed.code && $0.isReleased(on: today) && !earlier.contains($0.id!) }.compactMap(\.id)
+        guard !passed.isEmpty else {
+            throw DomainError.conflict(code: "nothing_to_publish", zh: "没有已发布且尚未公示的合格成绩", en: "no released passing results that were not published before")
+        }
         let calendar = try await CalendarStore.calendar(on: db)
         let last = ResultWindows.publicityLastDay(start: today, workingDays: try await SettingsStore.value(.publicityWorkingDays, on: db), calendar: calendar)
-        let passed = results.filter { $0.verdict == ResultRule.Verdict.passed.code }.compactMap(\.id)
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
             let p = PublicityRecord()
             p.planID = planID

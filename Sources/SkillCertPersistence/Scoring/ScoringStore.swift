@@ -203,6 +203,26 @@ public enum ScoringStore {
         return SheetsView(visible: visible, submitted: all.count, panelSize: panel.size, score: allIn ? score : nil, corrections: corrections)
     }
 
+    /// Photos of the work product, added to a submitted sheet by its examiner (the marks stay locked).
+    @discardableResult
+    public static func attachPhotos(sheetID: UUID, names: [String], actor: AuditActor, on db: any Database, time: any TimeSource) async throws -> ScoreSheetRecord {
+        guard let sheet = try await ScoreSheetRecord.find(sheetID, on: db) else { throw DomainError.notFound(what: "sheet") }
+        guard sheet.examinerID == actor.id else {
+            throw DomainError.forbidden(code: "not_your_sheet", zh: "只能为自己的评分表添加照片", en: "only the sheet's examiner adds photos")
+        }
+        let all = sheet.photoNames + names.filter { !sheet.photoNames.contains($0) }
+        guard all.count <= 12 else {
+            throw ValidationFailure([FieldError(code: "too_many", field: "photos", zh: "每张评分表最多 12 张照片", en: "at most 12 photos per sheet")])
+        }
+        return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            sheet.photos = String(decoding: try JSONEncoder().encode(all), as: UTF8.self)
+            try await sheet.save(on: audit.db)
+            try await audit.record(AuditEvent(action: "score-sheet.photos", targetType: "candidate", targetID: sheet.candidateID.uuidString,
+                                              details: "sheet \(sheetID.uuidString): \(names.count) photo(s) added, \(all.count) in all"))
+            return sheet
+        }
+    }
+
     // MARK: Corrections
 
     /// The examiner who submitted a sheet asks to change it, with a reason; the chief examiner decides.

@@ -97,6 +97,7 @@ enum OpenAPIDocument {
     static var string: [String: Any] { ["type": "string"] }
     static var nullableString: [String: Any] { ["type": ["string", "null"]] }
     static var integer: [String: Any] { ["type": "integer"] }
+    static var number: [String: Any] { ["type": "number"] }
     static var uuid: [String: Any] { ["type": "string", "format": "uuid"] }
     static var dateTime: [String: Any] { ["type": "string", "format": "date-time"] }
     static var date: [String: Any] { ["type": "string", "format": "date"] }
@@ -235,6 +236,16 @@ enum OpenAPIDocument {
                                                                "awarded": ["type": ["number", "null"]], "needsReview": ["type": "boolean"]],
                                                               required: ["itemId", "response", "seq", "savedAt", "needsReview"]))],
                                      required: ["attemptId", "status", "pendingReview", "answers"]),
+            "ScoreSheets": object(["submitted": integer, "panelSize": integer, "allSubmitted": ["type": "boolean"],
+                                   "sheets": array(object(["sheetId": uuid, "examinerId": uuid, "score": number, "vetoed": ["type": "boolean"],
+                                                           "points": array(number), "comment": string, "submittedAt": dateTime, "correctedAt": dateTime],
+                                                          required: ["sheetId", "examinerId", "score", "vetoed", "points", "comment", "submittedAt"])),
+                                   "taskScore": ["type": ["number", "null"]], "state": nullableString],
+                                  required: ["submitted", "panelSize", "allSubmitted", "sheets"]),
+            "ScoreSheetSubmission": object(["candidateId": uuid, "itemId": uuid, "entries": array(string), "vetoed": array(integer),
+                                            "comment": string, "clientRef": string],
+                                           required: ["candidateId", "itemId", "entries", "clientRef"]),
+            "ScoreSheetStored": object(["sheetId": uuid, "score": number, "location": string], required: ["sheetId", "score", "location"]),
             "AuditVerification": object(["ok": ["type": "boolean"], "checked": integer, "brokenAt": integer,
                                          "problem": string], required: ["ok", "checked"]),
         ]

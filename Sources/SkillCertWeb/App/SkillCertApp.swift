@@ -69,6 +69,8 @@ public enum SkillCertApp {
         SessionsController.register(app)
         ExamController.register(app)
         TheoryScoresController.register(app)
+        ScoringController.register(app)
+        ResultsController.register(app)
         SystemController.register(app)
     }
 

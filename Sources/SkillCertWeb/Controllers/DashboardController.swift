@@ -72,6 +72,26 @@ enum DashboardController {
                 <a href="/plans">\(req.tr("查看计划", "Plans"))</a></div>
                 """)
         }
+        if !user.roles.isDisjoint(with: ResultsController.affairs) {
+            // Score reviews: open ones, and those past their answer deadline flagged.
+            let open = try await ResultStore.reviews(openOnly: true, on: req.db)
+            let overdue = open.filter { $0.overdue(on: today) }.count
+            cards.append("""
+                <div class="card" id="card-reviews"><div class="muted">\(req.tr("成绩复核", "Score reviews"))</div><div class="num">\(open.count)</div>
+                <div>\(req.tr("未答复", "open"))\(overdue > 0 ? " · <span class=\"badge bad\" id=\"overdue-reviews\">\(req.tr("\(overdue) 件已逾期", "\(overdue) overdue"))</span>" : "")</div>
+                <a href="/score-reviews?status=\(overdue > 0 ? "overdue" : "open")">\(req.tr("处理复核", "Handle reviews"))</a></div>
+                """)
+        }
+        if !user.roles.isDisjoint(with: ScoringController.scorers) {
+            let arbitrations = try await ScoringStore.chiefQueue(chiefID: user.id, on: req.db)
+            let waiting = arbitrations.arbitrations.count + arbitrations.corrections.count
+            if waiting > 0 {
+                cards.append("""
+                    <div class="card" id="card-chief"><div class="muted">\(req.tr("待仲裁与更正审批", "Arbitration & corrections"))</div><div class="num">\(waiting)</div>
+                    <a href="/scoring/chief">\(req.tr("处理", "Decide"))</a></div>
+                    """)
+            }
+        }
         if !user.roles.isDisjoint(with: RegistryController.readers) {
             // Appointments and examiner qualifications that end within 60 days.
             let expiring = try await RegistryStore.expiring(within: 60, today: today, on: req.db)

@@ -231,6 +231,9 @@ enum PlansController {
             actions += " <a class=\"button secondary\" href=\"/plans/\(id)/registrations\" id=\"batch\">\(req.tr("集体报名", "Batch registration"))</a>"
                 + " <a class=\"button secondary\" href=\"/review?plan=\(id)&status=all\">\(req.tr("报名与审核", "Applications"))</a>"
         }
+        if row.statusValue != .draft, !(try req.requireUser()).roles.isDisjoint(with: ResultsController.resultReaders) {
+            actions += " <a class=\"button secondary\" href=\"/plans/\(id)/results\" id=\"results\">\(req.tr("认定成绩", "Results"))</a>"
+        }
         let content = """
             \(H.notice(req))
             <p>\(req.tr("编号", "Number")) <strong>\(esc(row.number))</strong> · \(statusBadge(row.statusValue, req))\(row.publishedAt.map { " · \(req.tr("发布于", "published")) \(H.time($0))" } ?? "")</p>

@@ -150,12 +150,13 @@ enum SessionsController {
         return try await SessionStore.find(id, on: req.db)
     }
 
-    /// A theory session's papers (attached by exam affairs, opened at the start) and the way on: the invigilator
-    /// console for a computer-based session, score entry and answer sheets for a paper-based one.
-    static func theorySection(_ req: Request, session s: ExamSession, isAffairs: Bool) async throws -> String {
+    /// A session's papers (attached by exam affairs, opened at the start) and the way on: the invigilator console for
+    /// a computer-based session, score entry and answer sheets for a paper-based one, panel scoring and the results
+    /// for a skills or review session.
+    static func paperSection(_ req: Request, session s: ExamSession, isAffairs: Bool) async throws -> String {
         let id = try s.requireID().uuidString
         let attached = try await SessionPaper.query(on: req.db).filter(\.$sessionID == s.requireID()).all().map(\.paperID)
-        let papers = try await StoredPaper.query(on: req.db).filter(\.$level == s.level).filter(\.$part == AssessmentPartKind.theory.rawValue)
+        let papers = try await StoredPaper.query(on: req.db).filter(\.$level == s.level).filter(\.$part == s.modeValue.part.rawValue)
             .sort(\.$createdAt, .descending).limit(50).all()
         let listed = papers.filter { attached.contains($0.id!) }.map { p in
             "<li>\(esc(p.label)) · \(p.itemCount) \(req.tr("题", "items")) · \(p.status == StoredPaper.Status.sealed.rawValue ? req.tr("密封，开考时启封", "sealed until the start") : req.tr("已启封", "open"))</li>"
@@ -166,6 +167,17 @@ enum SessionsController {
             \(H.select(req.tr("指定试卷", "Attach a paper"), name: "paperID", options: choices, selected: "", errors: [], req: req))
             <button type="submit">\(req.tr("指定", "Attach"))</button></form>
             """ : ""
+        if s.modeValue == .practical || s.modeValue == .review {
+            let rubric = s.modeValue == .review && listed.isEmpty
+                ? "<li class=\"muted\">\(req.tr("未指定评审试卷时，使用内置的综合评审评分表（材料 60 分、答辩 40 分）", "Without a paper the built-in review rubric is used (dossier 60, defence 40)"))</li>" : ""
+            return """
+                <h2>\(req.tr("考核任务与考评评分", "Tasks and panel scoring"))</h2>
+                <p>\(req.tr("本考场的考评员各自独立填写评分记录表；评分差超过阈值或否决项判定不一致时由考评组长仲裁。", "Each examiner of a room fills in the score sheet independently; the chief examiner arbitrates a spread or a split veto."))
+                <a class="button secondary" href="/plans/\(s.planID.uuidString)/results">\(req.tr("认定成绩", "Results"))</a></p>
+                <ul>\(listed.isEmpty ? rubric.isEmpty ? "<li class=\"muted\">\(req.tr("尚未指定考核试卷", "No paper attached yet"))</li>" : rubric : listed)</ul>
+                \(form)
+                """
+        }
         guard s.modeValue == .computer else {
             return """
                 <h2>\(req.tr("笔试试卷与成绩", "Paper and scores"))</h2>
@@ -259,7 +271,7 @@ enum SessionsController {
             <h3>\(req.tr("可安排人员与回避情况", "The qualified pool and recusals"))</h3>
             <table id="pool"><thead><tr><th>\(req.tr("姓名", "Name"))</th><th>\(req.tr("类别", "Kind"))</th><th>\(req.tr("工作单位", "Employer"))</th><th>\(req.tr("回避", "Recusal"))</th></tr></thead><tbody>\(poolRows)</tbody></table>
             """ : ""
-        let computerBased = s.modeValue.part == .theory ? try await theorySection(req, session: s, isAffairs: isAffairs) : ""
+        let computerBased = try await paperSection(req, session: s, isAffairs: isAffairs)
         let content = """
             \(H.notice(req))
             <p>\(esc(plan.number)) \(esc(plan.title)) · \(Level(s.level).fullName) · \(s.modeValue.nameZH)（\(s.modeValue.part.nameZH)）· \(esc(s.heldOn)) \(s.slot.timeText) · \(req.tr("审核通过考生", "approved")) \(approved.count) \(req.tr("人", ""))</p>

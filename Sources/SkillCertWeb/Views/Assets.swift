@@ -30,6 +30,9 @@ enum Assets {
     pre.explanation{white-space:pre-wrap;font:inherit;margin:.5rem 0 0}table.elements th{background:#f3f5f8}h3{font-size:1rem;margin-top:1.2rem}
     input.bad{border-color:var(--brand)}table.form-grid input,table.form-grid select{min-width:8rem}details{margin:1rem 0}summary{cursor:pointer;font-weight:600}
     code,.mono{font-family:"Noto Sans Mono",monospace;font-size:.85rem;word-break:break-all}
+    form.sheet .crit{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.5rem .7rem}form.sheet .crit input{min-width:7rem;width:8rem;font-size:1.1rem}
+    label.veto{display:inline-block;margin-left:.8rem;font-weight:400;color:var(--brand2)}table.sheet-table{margin:.6rem 0}table.sheet-table caption{text-align:left;font-weight:600;padding:.3rem 0}
+    .card form textarea,.card form input{min-width:0;width:100%}
     @media (max-width:800px){.shell{display:block}nav.side{width:auto;border-right:0}main{padding:1rem}table{display:block;overflow-x:auto}.filters{flex-wrap:wrap}}
     @media print{header.top,nav.side,footer,.actions,.filters,.pager{display:none}main{padding:0}}
     """

@@ -28,16 +28,19 @@ enum Layout {
             NavItem(path: "/items", zh: "题库", en: "Item bank"),
             NavItem(path: "/papers", zh: "组卷与试卷", en: "Papers"),
             NavItem(path: "/marking", zh: "填空题评阅", en: "Marking queue"),
+            NavItem(path: "/scoring", zh: "考评评分", en: "Panel scoring"),
             NavItem(path: "/registry", zh: "考评员与督导员", en: "Examiners & supervisors"),
         ]),
         NavGroup(zh: "认定计划", en: "Plans", items: [
             NavItem(path: "/plans", zh: "认定计划", en: "Certification plans"),
             NavItem(path: "/announcements", zh: "公开公告", en: "Public announcements"),
+            NavItem(path: "/publicity", zh: "结果公示", en: "Results publicity"),
         ]),
         NavGroup(zh: "考务", en: "Exam affairs", items: [
             NavItem(path: "/review", zh: "资格审核", en: "Eligibility review"),
             NavItem(path: "/candidates", zh: "考生", en: "Candidates"),
             NavItem(path: "/sessions", zh: "场次与考场", en: "Sessions & rooms"),
+            NavItem(path: "/score-reviews", zh: "成绩复核", en: "Score reviews"),
         ]),
         NavGroup(zh: "统筹与系统设置", en: "Coordination & settings", items: [
             NavItem(path: "/settings/body", zh: "机构信息", en: "Certification body"),
@@ -52,6 +55,7 @@ enum Layout {
             NavItem(path: "/me/profile", zh: "个人信息", en: "My profile"),
             NavItem(path: "/me/applications", zh: "我的报名", en: "My applications"),
             NavItem(path: "/me/tickets", zh: "我的准考证", en: "My admission tickets"),
+            NavItem(path: "/me/results", zh: "我的成绩", en: "My results"),
             NavItem(path: "/me/relations", zh: "回避申报", en: "Declared relations"),
             NavItem(path: "/account", zh: "我的账号", en: "My account"),
         ]),
