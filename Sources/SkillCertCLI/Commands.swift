@@ -82,7 +82,7 @@ struct Demo: AsyncParsableCommand {
     @ArgumentParser.Flag(help: "Also create a computer-based theory session that is open now, with sample candidates and a paper.")
     var openSession = false
     @ArgumentParser.Option(help: "Sample candidates in the open session.") var candidates = 20
-    @ArgumentParser.Flag(help: "Also create a skills session that started a minute ago, with three sample candidates (skills1–skills3) whose theory scores are in, two task cards and a panel (examiner1–3, chief examiner4).")
+    @ArgumentParser.Flag(help: "Also create a skills session that started a minute ago, with three sample candidates (skills1–skills3) whose theory scores are in, two task cards and a panel of sample examiners with a chief.")
     var scoringSession = false
     @ArgumentParser.Flag(help: "Print the open session as JSON ({\"sessionId\": …, \"logins\": […]}) instead of text.") var json = false
 
@@ -100,7 +100,8 @@ struct Demo: AsyncParsableCommand {
                     throw ValidationError("the content key is missing: run `skillcert keys generate` first")
                 }
                 let s = try await DemoData.scoringSession(hasher: app.skillcertPasswordHasher, sealer: sealer, on: app.db, time: SystemTimeSource())
-                lines.append("示例实操场次已开始 (a sample skills session has started): /scoring/sessions/\(s.sessionID.uuidString) — examiner1–3 score, examiner4 is the chief examiner")
+                lines.append("示例实操场次已开始 (a sample skills session has started): /scoring/sessions/\(s.sessionID.uuidString)")
+                lines.append("  panel: \(s.panel.joined(separator: ", ")); chief examiner: \(s.chief)")
                 lines.append("  sample candidates (password \(DemoData.staffPassword)): " + s.candidates.map { "\($0.username) (\($0.ticket))" }.joined(separator: ", "))
             }
             guard openSession else { return (lines, DemoData.OpenSession?.none) }

@@ -134,4 +134,44 @@ struct ScoringStoreTests {
             #expect(split.stateValue == .arbitration && split.arbitrationReason?.contains("否决") == true)
         }
     }
+
+    @Test("a comprehensive review is scored by its panel on the review rubric; the candidate's dossier is checked by content and closes when the review starts")
+    func comprehensiveReview() async throws {
+        try await TestApp.with { t in
+            let exam = try await SkillsExam.make(t, candidates: 1, mode: .review)
+            let candidate = try #require(try await User.find(exam.fixture.candidates[0], on: t.db))
+            let actor = AuditActor(id: candidate.id, name: candidate.username)
+            let application = try #require(try await StoredApplication.query(on: t.db).filter(\.$candidateID == candidate.requireID()).first())
+            let files = LocalFileStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("dossier-\(UUID().uuidString)"))
+            func add(_ category: String, _ name: String, _ data: Data) async throws {
+                try await DossierStore.add(applicationID: application.requireID(), category: category, fileName: name, data: data, candidate: actor,
+                                           files: files, on: t.db, time: t.time)
+            }
+            #expect(await failureCode { try await add("工作业绩与成果", "业绩.pdf", Data("not a pdf".utf8)) } == "unsupported_type:file")
+            #expect(await failureCode { try await add("其他", "业绩.pdf", Fixtures.pdf) } == "invalid_category:category")
+            try await add("工作业绩与成果", "业绩.pdf", Fixtures.pdf)
+            try await add("个人工作总结", "总结.pdf", Fixtures.pdf)
+            // A 四级 candidate of the same plan has no review and so no dossier.
+            let junior = try await ExamFixture.approvedCandidate(t, planID: exam.fixture.planID, index: 7, employer: "单位7")
+            let juniorApplication = try #require(try await StoredApplication.query(on: t.db).filter(\.$candidateID == junior).first())
+            #expect(await failureCode {
+                try await DossierStore.add(applicationID: juniorApplication.requireID(), category: "个人工作总结", fileName: "总结.pdf", data: Fixtures.pdf,
+                                           candidate: AuditActor(id: junior, name: "cand7"), files: files, on: t.db, time: t.time)
+            } == "no_review_part")
+
+            exam.at(minutes: 5, t)
+            #expect(await failureCode { try await add("论文或技术总结", "论文.pdf", Fixtures.pdf) } == "dossier_locked")
+            #expect(try await DossierStore.forSession(sessionID: exam.sessionID, candidateID: candidate.requireID(), on: t.db).map(\.name)
+                    == ["工作业绩与成果", "个人工作总结"])
+
+            // The rubric: 20 + 20 + 20 + 40 points.
+            try await exam.score(t, exam.panel[0], candidate: 0, ["18", "16", "17", "35"])  // 86
+            try await exam.score(t, exam.panel[1], candidate: 0, ["17", "16", "16", "33"])  // 82
+            try await exam.score(t, exam.panel[2], candidate: 0, ["18", "17", "18", "36"])  // 89
+            let parts = try await ScoringStore.partScores(sessionID: exam.sessionID, sealer: sealer, on: t.db, time: t.time)
+            #expect(parts[candidate.id!] == .some(85.7))
+            let actions = try await AuditEntry.query(on: t.db).all().map(\.action)
+            #expect(actions.filter { $0 == "dossier.upload" }.count == 2)
+        }
+    }
 }

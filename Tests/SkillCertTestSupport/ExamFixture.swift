@@ -16,12 +16,12 @@ public struct ExamFixture {
 
     /// A published 电工 plan offering 四级 and 三级, open today (2026-11-27), taking 100 candidates.
     /// `staffSuffix` names the drafting and approving accounts apart when a test publishes several plans.
-    public static func publishedPlan(_ t: TestApp, staffSuffix: String = "") async throws -> UUID {
+    public static func publishedPlan(_ t: TestApp, staffSuffix: String = "", levels: [Int] = [4, 3]) async throws -> UUID {
         let coord = try await t.createUser("coord" + staffSuffix, roles: [.coordination])
         let leader = try await t.createUser("leader" + staffSuffix, roles: [.leadership])
         let standard = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: t.db)
         let p = CertificationPlan(title: "2026 年第四批电工认定", standardID: try standard.requireID().uuidString, occupationName: "电工",
-                                  levels: [4, 3], workType: nil, registrationOpens: LocalDate(iso: "2026-11-20")!,
+                                  levels: levels, workType: nil, registrationOpens: LocalDate(iso: "2026-11-20")!,
                                   registrationCloses: LocalDate(iso: "2026-12-20")!,
                                   examDates: [.init(part: .theory, date: LocalDate(iso: "2027-01-10")!)], venues: ["南京"],
                                   feeYuan: 150, capacity: 100, materials: [], notes: "")
@@ -34,8 +34,9 @@ public struct ExamFixture {
     }
 
     /// `employers` gives one approved 四级 candidate per entry.
-    public static func make(_ t: TestApp, employers: [String], roomSeats: [Int] = [30, 30]) async throws -> ExamFixture {
-        let planID = try await publishedPlan(t)
+    /// `level` is the candidates' level; the plan offers 四级 and it.
+    public static func make(_ t: TestApp, employers: [String], roomSeats: [Int] = [30, 30], level: Int = 4) async throws -> ExamFixture {
+        let planID = try await publishedPlan(t, levels: level == 4 ? [4, 3] : [4, level])
         let staff = try await t.createUser("exams", roles: [.examAffairs])
         try await BodyStore.save(DemoData.body, reason: "测试", on: t.db, actor: .system("test"), time: t.time)
         var examiners: [SignedInUser] = []
@@ -43,7 +44,7 @@ public struct ExamFixture {
             let u = try await t.createUser("examiner\(i)", roles: [.examiner])
             let m = try await RegistryStore.appoint(.init(username: u.username, kind: .examiner, fullName: "考评员\(i)", employer: "考评单位\(i)",
                                                           appointedOn: "2026-01-01"), actor: staff.actor, on: t.db, time: t.time)
-            try await RegistryStore.addQualification(memberID: m.requireID(), occupationCode: "6-31-01-03", maxLevel: 3, certificateNumber: "KP-\(i)",
+            try await RegistryStore.addQualification(memberID: m.requireID(), occupationCode: "6-31-01-03", maxLevel: 2, certificateNumber: "KP-\(i)",
                                                      validFrom: "2026-01-01", validTo: "2028-12-31", actor: staff.actor, on: t.db, time: t.time)
             examiners.append(u)
         }
@@ -57,13 +58,13 @@ public struct ExamFixture {
         }
         var candidates: [UUID] = []
         for (i, employer) in employers.enumerated() {
-            candidates.append(try await approvedCandidate(t, planID: planID, index: i, employer: employer))
+            candidates.append(try await approvedCandidate(t, planID: planID, index: i, employer: employer, level: level))
         }
         return ExamFixture(planID: planID, staff: staff, examiners: examiners, supervisor: supervisor, rooms: rooms, candidates: candidates)
     }
 
-    /// A candidate with a profile and an approved 四级 application, written directly.
-    public static func approvedCandidate(_ t: TestApp, planID: UUID, index i: Int, employer: String) async throws -> UUID {
+    /// A candidate with a profile and an approved application (四级 unless `level` says otherwise), written directly.
+    public static func approvedCandidate(_ t: TestApp, planID: UUID, index i: Int, employer: String, level: Int = 4) async throws -> UUID {
         let user = try await t.createUser("cand\(i)", roles: [.candidate])
         let number = ResidentID.completing("32010219900101" + String(format: "%03d", i))!
         let p = CandidateProfile()
@@ -79,7 +80,7 @@ public struct ExamFixture {
         let a = StoredApplication()
         a.planID = planID
         a.candidateID = user.id
-        a.level = 4
+        a.level = level
         a.status = StoredApplication.Status.approved.rawValue
         a.profile = "{}"
         a.engineEligible = true
@@ -128,8 +129,8 @@ public struct ExamFixture {
         t.time.advance(by: target.timeIntervalSince(t.time.now()))
     }
 
-    public func session(_ t: TestApp, mode: ExamSession.Mode = .paper, start: String = "09:00", rooms: [ExamRoom]? = nil) async throws -> ExamSession {
-        try await SessionStore.create(.init(planID: planID, level: 4, mode: mode, date: "2027-01-10", start: start, minutes: nil, siteCode: "320102",
+    public func session(_ t: TestApp, mode: ExamSession.Mode = .paper, start: String = "09:00", rooms: [ExamRoom]? = nil, level: Int = 4) async throws -> ExamSession {
+        try await SessionStore.create(.init(planID: planID, level: level, mode: mode, date: "2027-01-10", start: start, minutes: nil, siteCode: "320102",
                                             roomIDs: (rooms ?? self.rooms).map { $0.id! }), actor: staff.actor, on: t.db, time: t.time)
     }
 }
@@ -230,9 +231,11 @@ public struct SkillsExam {
             criteria: [.init(text: "故障判断", points: 60), .init(text: "排除与记录", points: 40)]))),
     ]
 
+    /// A comprehensive review (`mode: .review`) is for 二级 candidates and uses the built-in rubric.
     public static func make(_ t: TestApp, candidates: Int = 2, mode: ExamSession.Mode = .practical) async throws -> SkillsExam {
-        let fixture = try await ExamFixture.make(t, employers: (0..<candidates).map { "单位\($0)" })
-        let session = try await fixture.session(t, mode: mode, rooms: [fixture.rooms[0]])
+        let level = mode == .review ? 2 : 4
+        let fixture = try await ExamFixture.make(t, employers: (0..<candidates).map { "单位\($0)" }, level: level)
+        let session = try await fixture.session(t, mode: mode, rooms: [fixture.rooms[0]], level: level)
         let sessionID = try session.requireID()
         try await SessionStore.allocateSeats(sessionID: sessionID, seed: 7, actor: fixture.staff.actor, on: t.db, time: t.time)
         var paperID = ScoringStore.reviewRubricID

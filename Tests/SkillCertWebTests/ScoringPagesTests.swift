@@ -48,11 +48,24 @@ struct ScoringPagesTests {
             let locked = try await apis[0].json(.POST, sheets, ["candidateId": candidate, "itemId": item, "entries": ["0", "0", "0", "0"], "clientRef": "a-2"])
             #expect(locked.status == .conflict && locked.text.contains("sheet_locked"))
 
+            // Photos of the work go onto the examiner's own, locked sheet, checked by content; nobody else sees them yet.
+            let mine = try #require(try await ScoreSheetRecord.query(on: t.db).filter(\.$examinerID == exam.panel[0].id).first()).id!.uuidString
+            let firstPage = try await signedIn(t, exam.panel[0].username)
+            let notPhoto = try await firstPage.postMultipart("/scoring/sheets/\(mine)/photos?_csrf=\(firstPage.cookie("sc_csrf") ?? "")",
+                                                             files: [("photos", "work.jpg", "image/jpeg", Fixtures.pdf)])
+            #expect(notPhoto.status == .badRequest && notPhoto.text.contains("不是照片"))
+            let photo = try await firstPage.postMultipart("/scoring/sheets/\(mine)/photos?_csrf=\(firstPage.cookie("sc_csrf") ?? "")",
+                                                          files: [("photos[]", "work.png", "image/png", Fixtures.png(width: 40, height: 30))])
+            #expect(photo.status == .seeOther)
+            #expect(try await firstPage.get("/scoring/sheets/\(mine)/photos/0").headers.contentType == .png)
+            #expect(try await page.get("/scoring/sheets/\(mine)/photos/0").status == .notFound)
+
             let submitted = try await page.postForm("/scoring/sessions/\(exam.sessionID.uuidString)/sheets",
                                                     [("candidate", candidate), ("item", item), ("clientRef", "c-1"), ("c1", "19"), ("c2", "-2"), ("c3", "30"), ("c4", "10")])
             #expect(submitted.status == .seeOther)
             let all = try await apis[2].get(query)
             #expect((all.object["sheets"] as? [Any])?.count == 3 && (all.object["taskScore"] as? Double) == 96.3)  // (94 + 98 + 97) / 3
+            #expect(try await page.get("/scoring/sheets/\(mine)/photos/0").status == .ok)
         }
     }
 
@@ -129,6 +142,40 @@ struct ScoringPagesTests {
             #expect(objection.status == .unprocessableEntity && objection.text.contains("异议内容"))
             let finalize = try await affairs.postForm("/publicity/\(publicityID.uuidString)/finalize", [])
             #expect(finalize.status == .conflict && finalize.text.contains("不能提前结束"))
+        }
+    }
+
+    @Test("a 二级 candidate hands in the review dossier on a page; the panel reads it beside the rubric, an examiner of no panel cannot")
+    func dossierPages() async throws {
+        try await TestApp.with { t in
+            let exam = try await SkillsExam.make(t, candidates: 1, mode: .review)
+            let me = try await signedIn(t, "cand0")
+            let application = try #require(try await StoredApplication.query(on: t.db).first()).id!.uuidString
+            let page = try await me.get("/me/dossier")
+            #expect(page.text.contains("/me/dossier/\(application)") && page.text.contains("工作业绩与成果"))
+            let bad = try await me.postMultipart("/me/dossier/\(application)", fields: [("category", "工作业绩与成果")],
+                                                 files: [("file", "业绩.pdf", "application/pdf", Data("PK\u{3}\u{4} renamed zip".utf8))])
+            #expect(bad.status == .unprocessableEntity && bad.text.contains("不是 PDF、JPEG 或 PNG 文件"))
+            let good = try await me.postMultipart("/me/dossier/\(application)", fields: [("category", "工作业绩与成果")],
+                                                  files: [("file", "业绩.pdf", "application/pdf", Fixtures.pdf)])
+            #expect(good.status == .seeOther)
+            #expect(try await me.get("/me/dossier").text.contains("业绩.pdf"))
+
+            exam.at(minutes: 5, t)
+            let sheet = "/scoring/sessions/\(exam.sessionID.uuidString)/sheet?candidate=\(exam.fixture.candidates[0].uuidString)&item=\(ScoringStore.reviewRubricID.uuidString)"
+            let examiner = try await signedIn(t, exam.panel[0].username)
+            let rubric = try await examiner.get(sheet)
+            #expect(rubric.text.contains("答辩：陈述与回答问题") && rubric.text.contains("业绩.pdf"))
+            let material = try #require(try await ApplicationMaterial.query(on: t.db).first()).id!.uuidString
+            let file = "/scoring/sessions/\(exam.sessionID.uuidString)/dossier/\(material)"
+            let read = try await examiner.get(file)
+            #expect(read.status == .ok && read.text.hasPrefix("%PDF"))
+            #expect(try await signedIn(t, exam.fixture.examiners[5].username).get(file).status == .notFound)
+            // The review has started: nothing more goes in.
+            let later = try await signedIn(t, "cand0")
+            let locked = try await later.postMultipart("/me/dossier/\(application)", fields: [("category", "个人工作总结")],
+                                                       files: [("file", "总结.pdf", "application/pdf", Fixtures.pdf)])
+            #expect(locked.status == .conflict && locked.text.contains("评审材料不能再添加"))
         }
     }
 }

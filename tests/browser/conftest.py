@@ -114,3 +114,10 @@ def set_value(driver, element_id: str, value: str) -> None:
     """Sets an input's value directly (date inputs take keys in the browser's locale format)."""
     from selenium.webdriver.common.by import By
     driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, element_id), value)
+
+
+def network(driver, online: bool) -> None:
+    """Cuts or restores the browser's network (DevTools offline mode)."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                           {"offline": not online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})

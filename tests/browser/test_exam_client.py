@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import BINARY, SERVER_ENV, STAFF_PASSWORD, screenshot
+from conftest import BINARY, SERVER_ENV, STAFF_PASSWORD, network, screenshot
 
 
 def api(base, method, path, body=None, token=None):
@@ -15,12 +15,6 @@ def api(base, method, path, body=None, token=None):
                                      headers={"Content-Type": "application/json", **({"Authorization": "Bearer " + token} if token else {})})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
-
-
-def network(driver, online):
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                           {"offline": not online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
 
 
 def test_answers_survive_a_network_cut(server, browser):

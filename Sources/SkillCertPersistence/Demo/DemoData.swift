@@ -292,12 +292,16 @@ extension DemoData {
     public struct ScoringSession: Sendable {
         public var sessionID: UUID
         public var candidates: [(username: String, ticket: String)]
+        /// Usernames of the examiners on the panel, and of the chief examiner.
+        public var panel: [String]
+        public var chief: String
     }
 
     /// A skills session (实操) of the demo plan that started a minute ago at a sample station, ready for the panel:
     /// three sample candidates who can sign in (`skills1`…`skills3`, the staff password), their settled theory
-    /// scores from a paper-based session the day before, two task cards attached, `examiner1`–`examiner3` on the
-    /// panel and `examiner4` as chief examiner. Everything is labelled 示例. Run once; later runs report it again.
+    /// scores from a paper-based session the day before, two task cards attached, three sample examiners on the panel
+    /// and a fourth as chief examiner (normally `examiner1`–`examiner3` and `examiner4`). Everything is labelled 示例.
+    /// Run once; later runs report it again.
     public static func scoringSession(hasher: any PasswordHashing, sealer: ContentSealer, on db: any Database,
                                       time: any TimeSource) async throws -> ScoringSession {
         let actor = AuditActor.system("demo")
@@ -311,7 +315,11 @@ extension DemoData {
         let usernames = ["skills1", "skills2", "skills3"]
         if let existing = try await User.query(on: db).filter(\.$username == usernames[0]).first(),
            let seat = try await SeatAssignment.query(on: db).filter(\.$candidateID == existing.requireID()).all().last {
-            return ScoringSession(sessionID: seat.sessionID, candidates: try await logins(usernames, on: db))
+            let staff = try await StaffAssignment.query(on: db).filter(\.$sessionID == seat.sessionID).all()
+            let names = Dictionary(try await User.query(on: db).filter(\.$id ~~ staff.map(\.userID)).all().map { ($0.id!, $0.username) }, uniquingKeysWith: { a, _ in a })
+            return ScoringSession(sessionID: seat.sessionID, candidates: try await logins(usernames, on: db),
+                                  panel: staff.filter { $0.roleValue == .examiner }.compactMap { names[$0.userID] }.sorted(),
+                                  chief: staff.first { $0.roleValue == .chiefExaminer }.flatMap { names[$0.userID] } ?? "")
         }
         let planID = try plan.requireID()
         let now = time.now()
@@ -401,11 +409,23 @@ extension DemoData {
         let papers = try await PaperStore.assemble(standardID: standardID, level: 4, part: .skills, forms: 1, seed: UInt64(now.timeIntervalSince1970),
                                                    releaseAt: nil, actor: actor, sealer: sealer, on: db, time: time)
         try await AttemptStore.attachPaper(papers[0].requireID(), to: skillsID, actor: actor, on: db, time: time)
-        for (username, role) in [("examiner1", StaffRole.examiner), ("examiner2", .examiner), ("examiner3", .examiner), ("examiner4", .chiefExaminer)] {
+        // Three examiners and a chief from the sample registry, in order, passing over anyone who must recuse
+        // (other sample candidates of the plan may share an examiner's employer).
+        var panel: [String] = [], chief: String?
+        for username in ["examiner1", "examiner2", "examiner3", "examiner4", "examiner5"] where chief == nil {
             guard let u = try await User.query(on: db).filter(\.$username == username).first() else { continue }
-            try await SessionStore.assign(sessionID: skillsID, userID: u.requireID(), role: role, roomID: station.id, actor: actor, on: db, time: time)
+            let role: StaffRole = panel.count < 3 ? .examiner : .chiefExaminer
+            do {
+                try await SessionStore.assign(sessionID: skillsID, userID: u.requireID(), role: role, roomID: station.id, actor: actor, on: db, time: time)
+                if role == .examiner { panel.append(username) } else { chief = username }
+            } catch DomainError.forbidden(code: "recusal", _, _) {
+                continue
+            }
         }
-        return ScoringSession(sessionID: skillsID, candidates: tickets)
+        guard let chief, panel.count == 3 else {
+            throw DomainError.conflict(code: "no_panel", zh: "示例名册中没有足够的可回避外考评员", en: "not enough sample examiners free of recusal")
+        }
+        return ScoringSession(sessionID: skillsID, candidates: tickets, panel: panel, chief: chief)
     }
 
     static func logins(_ usernames: [String], on db: any Database) async throws -> [(username: String, ticket: String)] {

@@ -202,12 +202,12 @@ public enum ResultStore {
         guard why.count <= 1000 else {
             throw ValidationFailure([FieldError(code: "too_long", field: "text", zh: "复核理由最多 1000 字", en: "at most 1,000 characters")])
         }
-        if try await ScoreReview.query(on: db).filter(\.$resultID == resultID).filter(\.$part == part.rawValue).first() != nil {
-            throw DomainError.conflict(code: "review_exists", zh: "该部分已申请过复核", en: "a review of this part was already asked for")
-        }
         let due = ResultWindows.reviewAnswerDeadline(requested: today, workingDays: try await SettingsStore.value(.reviewAnswerWorkingDays, on: db),
                                                      calendar: calendar)
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            if try await ScoreReview.query(on: audit.db).filter(\.$resultID == resultID).filter(\.$part == part.rawValue).first() != nil {
+                throw DomainError.conflict(code: "review_exists", zh: "该部分已申请过复核", en: "a review of this part was already asked for")
+            }
             let r = ScoreReview()
             r.resultID = resultID
             r.candidateID = result.candidateID
@@ -291,6 +291,9 @@ public enum ResultStore {
         guard let plan = try await StoredPlan.find(result.planID, on: db) else { throw DomainError.notFound(what: "plan") }
         let parts = try await StandardStore.find(id: plan.standardID, on: db).standard().spec(for: Level(result.level))?.parts ?? []
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            guard try await ScoreReview.find(reviewID, on: audit.db)?.statusValue == .assigned else {
+                throw DomainError.conflict(code: "already_answered", zh: "该复核已答复", en: "this review has been answered")
+            }
             review.answer = why
             review.newScore = changed
             review.answeredBy = me
@@ -451,6 +454,10 @@ public enum ResultStore {
             throw DomainError.conflict(code: "objection_open", zh: "还有 \(open.count) 件异议未答复，不能结束公示", en: "\(open.count) objections are still open")
         }
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            let stillOpen = try await ObjectionRecord.query(on: audit.db).filter(\.$publicityID == publicityID).all().filter(\.statusValue.isOpen)
+            guard stillOpen.isEmpty, try await PublicityRecord.find(publicityID, on: audit.db)?.finalizedAt == nil else {
+                throw DomainError.conflict(code: "objection_open", zh: "还有异议未答复，不能结束公示", en: "an objection is still open")
+            }
             p.finalizedAt = time.now()
             p.finalizedBy = actor.id
             try await p.save(on: audit.db)

@@ -151,13 +151,14 @@ public enum ScoringStore {
         case .failure(let failure): throw failure
         }
         let ref = String(clientRef.prefix(64))
-        if let existing = try await ScoreSheetRecord.query(on: db).filter(\.$sessionID == sessionID).filter(\.$candidateID == candidateID)
-            .filter(\.$itemID == itemID).filter(\.$examinerID == examinerID).first() {
-            if !ref.isEmpty, existing.clientRef == ref { return existing }
-            throw DomainError.conflict(code: "sheet_locked", zh: "评分表已提交并锁定；如需更正，请填写理由并提交组长审批",
-                                       en: "the sheet is submitted and locked; ask the chief examiner for a correction")
-        }
+        // Audited transactions run one at a time, so a replay racing its original finds it here.
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            if let existing = try await ScoreSheetRecord.query(on: audit.db).filter(\.$sessionID == sessionID).filter(\.$candidateID == candidateID)
+                .filter(\.$itemID == itemID).filter(\.$examinerID == examinerID).first() {
+                if !ref.isEmpty, existing.clientRef == ref { return existing }
+                throw DomainError.conflict(code: "sheet_locked", zh: "评分表已提交并锁定；如需更正，请填写理由并提交组长审批",
+                                           en: "the sheet is submitted and locked; ask the chief examiner for a correction")
+            }
             let sheet = ScoreSheetRecord()
             sheet.sessionID = sessionID
             sheet.candidateID = candidateID
@@ -244,10 +245,10 @@ public enum ScoringStore {
         case .success(let m): marks = m
         case .failure(let failure): throw failure
         }
-        if try await SheetCorrection.query(on: db).filter(\.$sheetID == sheetID).filter(\.$status == SheetCorrection.Status.pending.rawValue).first() != nil {
-            throw DomainError.conflict(code: "correction_pending", zh: "该评分表已有待审批的更正", en: "a correction of this sheet is already waiting")
-        }
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            if try await SheetCorrection.query(on: audit.db).filter(\.$sheetID == sheetID).filter(\.$status == SheetCorrection.Status.pending.rawValue).first() != nil {
+                throw DomainError.conflict(code: "correction_pending", zh: "该评分表已有待审批的更正", en: "a correction of this sheet is already waiting")
+            }
             let c = SheetCorrection()
             c.sheetID = sheetID
             c.originalMarks = sheet.marks
@@ -284,6 +285,9 @@ public enum ScoringStore {
         let text = note.trimmingCharacters(in: .whitespacesAndNewlines)
         if !approve, text.isEmpty { throw ValidationFailure([.required("note", label: "不批准的理由")]) }
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            guard let fresh = try await SheetCorrection.find(correctionID, on: audit.db), fresh.statusValue == .pending else {
+                throw DomainError.conflict(code: "already_decided", zh: "该更正已处理", en: "this correction has been decided")
+            }
             c.status = (approve ? SheetCorrection.Status.approved : .refused).rawValue
             c.decidedBy = me
             c.decidedAt = time.now()
@@ -360,6 +364,9 @@ public enum ScoringStore {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw ValidationFailure([.required("reason", label: "仲裁理由")]) }
         return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            guard let fresh = try await TaskScoreRecord.find(taskScoreID, on: audit.db), fresh.stateValue == .arbitration, fresh.decidedBy == nil else {
+                throw DomainError.conflict(code: "not_in_arbitration", zh: "该任务不在待仲裁状态", en: "this task is not waiting for arbitration")
+            }
             record.score = score
             record.state = PanelOutcome.State.settled.rawValue
             record.decidedBy = me

@@ -10,7 +10,8 @@ import Vapor
 /// that answers objections and ends the period.
 enum ResultsController {
     static let affairs: Set<Role> = [.administrator, .examAffairs]
-    static let resultReaders: Set<Role> = [.administrator, .examAffairs, .leadership, .supervision]
+    /// Results stay with exam affairs until they are released (the scoring staff see their own sheets and task scores).
+    static let resultReaders: Set<Role> = [.administrator, .examAffairs]
     static let reviewers: Set<Role> = [.administrator, .examAffairs, .examiner, .itemExaminer]
 
     static func register(_ r: any RoutesBuilder) {

@@ -26,6 +26,9 @@ enum ScoringController {
         r.endpoint(.GET, "scoring/chief", access: .anyOf(scorers), use: chief)
         r.endpoint(.POST, "scoring/tasks/:taskId/arbitrate", access: .anyOf(scorers), use: arbitrate)
         r.endpoint(.POST, "scoring/corrections/:correctionId", access: .anyOf(scorers), use: decide)
+        r.endpoint(.GET, "scoring/sessions/:id/dossier/:material", access: .anyOf(readers), use: dossierFile)
+        r.endpoint(.GET, "me/dossier", access: .anyOf([.candidate]), use: dossier)
+        r.endpoint(.POST, "me/dossier/:applicationId", access: .anyOf([.candidate]), body: .collect(maxSize: "30mb"), use: addToDossier)
         r.endpoint(.GET, "api/v1/scoring/sessions/:id/sheets", access: .anyOf(readers),
                    api: APIDoc("The score sheets of one candidate and task that the caller may read: only their own until the whole panel has submitted",
                                tag: "scoring", response: "ScoreSheets",
@@ -123,6 +126,13 @@ enum ScoringController {
              <strong>\(req.tr("任务", "Task")) \(task.number)</strong> \(esc(task.title)) · \(req.tr("权重 \(task.weight) 分", "weight \(task.weight)"))</p>
             \(H.errorSummary(errors, req: req))\(H.notice(req))
             """
+        if session.modeValue == .review {
+            let files = try await DossierStore.forSession(sessionID: sid, candidateID: q.candidateID, on: req.db)
+            let list = files.map { m in
+                "<li><a href=\"/scoring/sessions/\(sid.uuidString)/dossier/\(m.id!.uuidString)\" target=\"_blank\">\(esc(m.name))：\(esc(m.fileName))</a> <span class=\"muted\">\(max(1, m.size / 1024)) KB</span></li>"
+            }.joined()
+            html += "<h2>\(req.tr("考生评审材料", "The candidate's dossier"))</h2><ul id=\"dossier\">\(list.isEmpty ? "<li class=\"muted\">\(req.tr("考生未提交评审材料", "No dossier handed in"))</li>" : list)</ul>"
+        }
         if let mine {
             html += "<h2>\(req.tr("我的评分表（已提交，已锁定）", "My sheet (submitted, locked)"))</h2>" + sheetTable(req, mine, card: task.card, names: names)
             html += correctionForm(req, mine, card: task.card, errors: errors)
@@ -207,7 +217,7 @@ enum ScoringController {
         """
         <form method="post" action="/scoring/sheets/\(sheet.id!.uuidString)/photos?\(CSRFProtection.field)=\(esc(req.csrfToken))" enctype="multipart/form-data" id="photo-form">\(H.csrf(req))
         <div class="field"><label for="f-photos">\(req.tr("作品照片（可用手机拍摄）", "Photos of the work (phone camera)"))</label>\
-        <input id="f-photos" type="file" name="photos" accept="image/jpeg,image/png" capture="environment" multiple required></div>
+        <input id="f-photos" type="file" name="photos[]" accept="image/jpeg,image/png" capture="environment" multiple required></div>
         <div class="actions"><button type="submit" class="secondary" data-busy="\(req.tr("上传中…", "Uploading…"))">\(req.tr("上传照片", "Upload"))</button></div></form>
         """
     }
@@ -287,8 +297,10 @@ enum ScoringController {
     @Sendable static func addPhotos(req: Request) async throws -> Response {
         let me = try req.requireUser()
         let sheet = try await ownSheet(req)
-        struct Form: Content { var photos: [File]? }
-        let files = (try? req.content.decode(Form.self).photos) ?? []
+        // `photos[]` from the page (several at once); a single `photos` file from other clients.
+        struct Many: Content { var photos: [File]? }
+        struct One: Content { var photos: File? }
+        let files = (try? req.content.decode(Many.self).photos) ?? (try? req.content.decode(One.self).photos).map { [$0] } ?? []
         guard !files.isEmpty else { throw WebError.badField("photos", code: "required", zh: "请选择照片", en: "choose at least one photo") }
         let maxBytes = try await SettingsStore.value(.materialMaxKB, on: req.db) * 1024
         var names: [String] = []
@@ -317,6 +329,79 @@ enum ScoringController {
         response.headers.contentType = ContentKind.sniff(data) == .png ? .png : .jpeg
         response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         return response
+    }
+
+    // MARK: The comprehensive review's dossier
+
+    /// The panel (its examiners and chief), and exam affairs, read a reviewed candidate's dossier.
+    @Sendable static func dossierFile(req: Request) async throws -> Response {
+        let me = try req.requireUser()
+        let sid = try sessionID(req)
+        guard let mid = req.parameters.get("material").flatMap(UUID.init(uuidString:)), let m = try await ApplicationMaterial.find(mid, on: req.db),
+              m.stage == DossierStore.stage, let a = try await StoredApplication.find(m.applicationID, on: req.db),
+              try await SeatAssignment.query(on: req.db).filter(\.$sessionID == sid).filter(\.$applicationID == m.applicationID).first() != nil else {
+            throw DomainError.notFound(what: "material")
+        }
+        if me.roles.isDisjoint(with: [.administrator, .examAffairs]) {
+            let panel = try await ScoringStore.panel(sessionID: sid, candidateID: a.candidateID, on: req.db)
+            guard panel.members.contains(me.id) || panel.chiefs.contains(me.id) else { throw DomainError.notFound(what: "material") }
+        }
+        return try await ApplicationsController.serveMaterial(req, application: a)
+    }
+
+    @Sendable static func dossier(req: Request) async throws -> Response {
+        try await renderDossier(req, errors: [])
+    }
+
+    static func renderDossier(_ req: Request, errors: [FieldError], status: HTTPResponseStatus = .ok) async throws -> Response {
+        let me = try req.requireUser()
+        let applications = try await StoredApplication.query(on: req.db).filter(\.$candidateID == me.id)
+            .filter(\.$status !~ [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]).all()
+        var html = H.notice(req) + H.errorSummary(errors, req: req)
+        var any = false
+        for a in applications where try await DossierStore.needsDossier(a, on: req.db) {
+            any = true
+            let aid = a.id!.uuidString
+            let plan = try await StoredPlan.find(a.planID, on: req.db)
+            let files = try await DossierStore.files(applicationID: a.requireID(), on: req.db)
+            let list = files.map { m in
+                "<li><a href=\"/me/applications/\(aid)/materials/\(m.id!.uuidString)\" target=\"_blank\">\(esc(m.name))：\(esc(m.fileName))</a> <span class=\"muted\">\(max(1, m.size / 1024)) KB · \(H.time(m.uploadedAt))</span></li>"
+            }.joined()
+            html += """
+                <section class="card dossier"><h2>\(esc(plan?.title ?? "")) · \(Level(a.level).fullName)</h2>
+                <ul class="dossier-files">\(list.isEmpty ? "<li class=\"muted\">\(req.tr("尚未提交材料", "Nothing handed in yet"))</li>" : list)</ul>
+                <form method="post" action="/me/dossier/\(aid)?\(CSRFProtection.field)=\(esc(req.csrfToken))" enctype="multipart/form-data">\(H.csrf(req))
+                \(H.select(req.tr("材料类别", "What it is"), name: "category", options: DossierStore.categories.map { ($0, $0) }, selected: "", errors: errors, req: req))
+                <div class="field"><label for="f-file-\(aid)">\(req.tr("文件（PDF、JPEG 或 PNG）", "File (PDF, JPEG or PNG)"))</label><input id="f-file-\(aid)" type="file" name="file" accept=".pdf,image/jpeg,image/png" required>\(H.fieldErrors(errors, "file", req))</div>
+                <div class="actions"><button type="submit" class="upload-dossier" data-busy="\(req.tr("上传中…", "Uploading…"))">\(req.tr("上传", "Upload"))</button></div></form></section>
+                """
+        }
+        if !any {
+            html += "<p class=\"muted\">\(req.tr("您所报的等级不进行综合评审，无需提交评审材料。", "None of your applications has a comprehensive review."))</p>"
+        }
+        let response = Layout.page(req, title: req.tr("综合评审材料", "Comprehensive review dossier"), active: "/me/dossier", """
+            <p>\(req.tr("申报二级/技师、一级/高级技师的考生，请在综合评审开始前上传工作业绩与成果、技术创新、论文或技术总结和个人工作总结等材料，供评审组审阅并在答辩时使用。评审开始后不能再添加。",
+                        "Candidates for levels 2 and 1 hand in their work achievements, innovations, papers and a summary before the review; nothing can be added once it starts."))</p>
+            \(html)
+            """)
+        response.status = status
+        return response
+    }
+
+    @Sendable static func addToDossier(req: Request) async throws -> Response {
+        guard let id = req.parameters.get("applicationId").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound(what: "application") }
+        struct Form: Content { var category: String?; var file: File? }
+        let f = try req.content.decode(Form.self)
+        do {
+            guard let file = f.file, file.data.readableBytes > 0 else {
+                throw ValidationFailure([FieldError(code: "required", field: "file", zh: "请选择要上传的文件", en: "choose a file")])
+            }
+            let m = try await DossierStore.add(applicationID: id, category: f.category ?? "", fileName: file.filename, data: Data(buffer: file.data),
+                                               candidate: try req.requireUser().actor, files: req.application.fileStore, on: req.db, time: req.time)
+            return req.redirect(to: "/me/dossier?done=" + req.tr("已上传：\(m.name)（\(m.fileName)）", "Uploaded: \(m.fileName)").urlQueryEncoded)
+        } catch let failure as ValidationFailure {
+            return try await renderDossier(req, errors: failure.errors, status: .unprocessableEntity)
+        }
     }
 
     // MARK: The chief examiner

@@ -33,7 +33,9 @@ enum Assets {
     form.sheet .crit{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.5rem .7rem}form.sheet .crit input{min-width:7rem;width:8rem;font-size:1.1rem}
     label.veto{display:inline-block;margin-left:.8rem;font-weight:400;color:var(--brand2)}table.sheet-table{margin:.6rem 0}table.sheet-table caption{text-align:left;font-weight:600;padding:.3rem 0}
     .card form textarea,.card form input{min-width:0;width:100%}
-    @media (max-width:800px){.shell{display:block}nav.side{width:auto;border-right:0}main{padding:1rem}table{display:block;overflow-x:auto}.filters{flex-wrap:wrap}}
+    @media (max-width:800px){.shell{display:block}nav.side{width:auto;border-right:0;padding:.3rem .4rem;border-bottom:1px solid var(--line)}main{padding:1rem}
+    table{display:block;overflow-x:auto}.filters{flex-wrap:wrap}.nav-group{display:inline;margin:0}.nav-title{display:none}
+    nav.side a{display:inline-block;padding:.15rem .5rem}nav.side a.active,nav.side a:hover{border-left:0;border-bottom:2px solid var(--brand)}}
     @media print{header.top,nav.side,footer,.actions,.filters,.pager{display:none}main{padding:0}}
     """
 

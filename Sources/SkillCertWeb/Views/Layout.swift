@@ -55,6 +55,7 @@ enum Layout {
             NavItem(path: "/me/profile", zh: "个人信息", en: "My profile"),
             NavItem(path: "/me/applications", zh: "我的报名", en: "My applications"),
             NavItem(path: "/me/tickets", zh: "我的准考证", en: "My admission tickets"),
+            NavItem(path: "/me/dossier", zh: "评审材料", en: "Review dossier"),
             NavItem(path: "/me/results", zh: "我的成绩", en: "My results"),
             NavItem(path: "/me/relations", zh: "回避申报", en: "Declared relations"),
             NavItem(path: "/account", zh: "我的账号", en: "My account"),
