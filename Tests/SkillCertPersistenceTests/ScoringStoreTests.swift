@@ -23,6 +23,12 @@ struct ScoringStoreTests {
             #expect(await failureCode { try await exam.score(t, exam.panel[0], candidate: 0, full) } == "not_started")
             exam.at(minutes: 30, t)
             #expect(await failureCode { try await exam.score(t, exam.fixture.examiners[4], candidate: 0, full) } == "not_on_panel")
+            // A panel of two (an examiner taken off) does not score: panels are odd, at least three.
+            let third = try #require(try await StaffAssignment.query(on: t.db).filter(\.$userID == exam.panel[2].id).first())
+            try await SessionStore.unassign(sessionID: exam.sessionID, assignmentID: third.requireID(), actor: exam.fixture.staff.actor, on: t.db, time: t.time)
+            #expect(await failureCode { try await exam.score(t, exam.panel[0], candidate: 0, full) } == "panel_not_odd")
+            try await SessionStore.assign(sessionID: exam.sessionID, userID: exam.panel[2].id, role: .examiner, roomID: exam.fixture.rooms[0].id,
+                                          actor: exam.fixture.staff.actor, on: t.db, time: t.time)
             #expect(await failureCode { try await exam.score(t, exam.chief, candidate: 0, full) } == "not_on_panel")
 
             try await exam.score(t, exam.panel[0], candidate: 0, ["18", "36", "30", "10"])

@@ -138,6 +138,10 @@ public enum ScoringStore {
         guard panel.members.contains(examinerID) else {
             throw DomainError.forbidden(code: "not_on_panel", zh: "您不是该考生考评小组的成员", en: "you are not on this candidate's panel")
         }
+        guard panel.size >= 3, panel.size % 2 == 1 else {
+            throw DomainError.conflict(code: "panel_not_odd", zh: "考评小组须为不少于 3 人的奇数，现有 \(panel.size) 人；请考务部门调整后再评分",
+                                       en: "the panel must be an odd number of at least 3 examiners; it has \(panel.size)")
+        }
         if let seat = try await SeatAssignment.query(on: db).filter(\.$sessionID == sessionID).filter(\.$candidateID == candidateID).first(),
            seat.attendance == "absent" {
             throw DomainError.conflict(code: "candidate_absent", zh: "该考生缺考，不评分", en: "the candidate was absent")
