@@ -4,7 +4,7 @@ import Testing
 
 /// Runs the command-line tools the tests check PDFs with: poppler-utils (pdftoppm, pdftotext, pdfinfo, pdfimages)
 /// and zbar-tools (zbarimg), all from Debian's packages (scripts/install-deps.sh).
-private struct TicketFile {
+struct PDFFile {
     let directory: URL
     let pdf: URL
 
@@ -74,7 +74,7 @@ private struct TicketFile {
 }
 
 /// A binary PPM (P6, maxval 255).
-private struct Bitmap {
+struct Bitmap {
     let width: Int
     let height: Int
     let pixels: [UInt8]
@@ -156,7 +156,7 @@ struct TicketPDFTests {
     @Test("a ticket with a PNG photo: the QR code scans back to the ticket number; name, title and sittings are text")
     func pngTicket() throws {
         let t = ticket("20260600015", name: "张三", photo: pngPhoto)
-        let file = try TicketFile(TicketPDF.render([t]))
+        let file = try PDFFile(TicketPDF.render([t]))
         defer { file.remove() }
         #expect(try file.pageCount() == 1)
         #expect(try file.qrCodes(page: 1) == ["20260600015"])
@@ -176,7 +176,7 @@ struct TicketPDFTests {
     func jpegTicket() throws {
         let t = ticket("20260600016", name: "欧阳娜娜", photo: jpegPhoto)
         let data = try TicketPDF.render([t])
-        let file = try TicketFile(data)
+        let file = try PDFFile(data)
         defer { file.remove() }
         #expect(try file.qrCodes(page: 1) == ["20260600016"])
         let text = try file.text(page: 1)
@@ -196,7 +196,7 @@ struct TicketPDFTests {
 
     @Test("no photo prints an empty box marked 无照片")
     func noPhoto() throws {
-        let file = try TicketFile(TicketPDF.render([ticket("20260600017", name: "李四", photo: nil)]))
+        let file = try PDFFile(TicketPDF.render([ticket("20260600017", name: "李四", photo: nil)]))
         defer { file.remove() }
         #expect(try file.text(page: 1).contains("无照片"))
         #expect(try file.images().isEmpty)
@@ -205,7 +205,7 @@ struct TicketPDFTests {
 
     @Test("the QR code is at least 30 mm wide with 4 light modules around it")
     func qrGeometry() throws {
-        let file = try TicketFile(TicketPDF.render([ticket("20260600015", name: "张三", photo: nil)]))
+        let file = try PDFFile(TicketPDF.render([ticket("20260600015", name: "张三", photo: nil)]))
         defer { file.remove() }
         let dpi = 300
         let page = try file.bitmap(page: 1, dpi: dpi)
@@ -246,7 +246,7 @@ struct TicketPDFTests {
             ticket("20260600102", name: "李四", photo: jpegPhoto),
             ticket("20260600103", name: "王五", photo: nil, sessions: 4),
         ]
-        let file = try TicketFile(TicketPDF.render(tickets))
+        let file = try PDFFile(TicketPDF.render(tickets))
         defer { file.remove() }
         #expect(try file.pageCount() == 3)
         for (page, t) in zip(1..., tickets) {
@@ -261,7 +261,7 @@ struct TicketPDFTests {
 
     @Test("a letter-and-digit ticket number scans back exactly, case kept")
     func mixedCaseNumber() throws {
-        let file = try TicketFile(TicketPDF.render([ticket("SH-2026-06-a0015X", name: "张三", photo: nil)]))
+        let file = try PDFFile(TicketPDF.render([ticket("SH-2026-06-a0015X", name: "张三", photo: nil)]))
         defer { file.remove() }
         #expect(try file.qrCodes(page: 1) == ["SH-2026-06-a0015X"])
     }

@@ -266,3 +266,59 @@ public struct SkillsExam {
                                       sealer: ExamFixture.sealer, on: t.db, time: t.time)
     }
 }
+
+/// A plan whose results are final: `candidates` 四级 candidates who passed (results written directly; the results
+/// flow is tested on its own), a publicity that has ended, and a certificate-department user `certs`.
+public struct FinalPlan {
+    public var planID: UUID
+    public var candidates: [UUID]
+    public var results: [ResultRecord]
+    public var staff: SignedInUser
+
+    public static func make(_ t: TestApp, candidates: Int) async throws -> FinalPlan {
+        let fixture = try await ExamFixture.make(t, employers: (0..<candidates).map { "单位\($0)" })
+        let staff = try await t.createUser("certs", roles: [.certificate])
+        return try await finalise(t, planID: fixture.planID, candidates: fixture.candidates, staff: staff)
+    }
+
+    /// Another plan of the same body and occupation with its own passing candidates (numbered from `from`).
+    public func another(_ t: TestApp, candidates: Int, from: Int) async throws -> FinalPlan {
+        let planID = try await ExamFixture.publishedPlan(t, staffSuffix: "-\(from)")
+        var ids: [UUID] = []
+        for i in from..<(from + candidates) { ids.append(try await ExamFixture.approvedCandidate(t, planID: planID, index: i, employer: "单位\(i)")) }
+        return try await Self.finalise(t, planID: planID, candidates: ids, staff: staff)
+    }
+
+    static func finalise(_ t: TestApp, planID: UUID, candidates: [UUID], staff: SignedInUser) async throws -> FinalPlan {
+        let today = t.time.now().chinaLocalDate.description
+        var results: [ResultRecord] = []
+        for candidate in candidates {
+            guard let application = try await StoredApplication.query(on: t.db).filter(\.$candidateID == candidate).filter(\.$planID == planID).first() else { continue }
+            let r = ResultRecord()
+            r.planID = planID
+            r.applicationID = try application.requireID()
+            r.candidateID = candidate
+            r.level = application.level
+            r.theory = 80
+            r.skills = 85
+            r.absentParts = ""
+            r.verdict = "passed"
+            r.verdictParts = ""
+            r.computedAt = t.time.now()
+            r.releasedOn = today
+            r.final = true
+            try await r.create(on: t.db)
+            results.append(r)
+        }
+        let p = PublicityRecord()
+        p.planID = planID
+        p.startedOn = today
+        p.lastDay = today
+        p.publishedBy = staff.id
+        p.publishedAt = t.time.now()
+        p.resultIDs = String(decoding: try JSONEncoder().encode(results.compactMap(\.id)), as: UTF8.self)
+        p.finalizedAt = t.time.now()
+        try await p.create(on: t.db)
+        return FinalPlan(planID: planID, candidates: candidates, results: results, staff: staff)
+    }
+}

@@ -25,6 +25,7 @@ public enum SkillCertMigrations {
             CreatePaperScores(),
             CreateScoring(),
             CreateResults(),
+            CreateCertificates(),
         ]
     }
 }

@@ -246,6 +246,13 @@ enum OpenAPIDocument {
                                             "comment": string, "clientRef": string],
                                            required: ["candidateId", "itemId", "entries", "clientRef"]),
             "ScoreSheetStored": object(["sheetId": uuid, "score": number, "location": string], required: ["sheetId", "score", "location"]),
+            "PublicCertificate": object(["number": ["type": "string", "pattern": "^[YS]\\d{21}$"], "status": ["type": "string", "enum": ["valid", "suspended", "revoked"]],
+                                         "name": string, "maskedIdNumber": string, "occupation": string, "workType": string, "level": string,
+                                         "issueDate": date, "body": string, "credential": string],
+                                        required: ["number", "status", "name", "maskedIdNumber", "occupation", "workType", "level", "issueDate", "body", "credential"]),
+            "PublicCertificateList": object(["items": array(ref("PublicCertificate"))], required: ["items"]),
+            "CertificatePage": object(["items": array(ref("PublicCertificate")), "total": integer, "page": integer, "perPage": integer],
+                                      required: ["items", "total", "page", "perPage"]),
             "AuditVerification": object(["ok": ["type": "boolean"], "checked": integer, "brokenAt": integer,
                                          "problem": string], required: ["ok", "checked"]),
         ]

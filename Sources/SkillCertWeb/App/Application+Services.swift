@@ -12,6 +12,8 @@ extension Application {
     private struct SealerKey: StorageKey { typealias Value = ContentSealer }
     private struct SenderKey: StorageKey { typealias Value = any MessageSender }
     private struct FileStoreKey: StorageKey { typealias Value = any FileStore }
+    private struct SignerKey: StorageKey { typealias Value = CredentialSigner }
+    private struct VerifyThrottleKey: StorageKey { typealias Value = AddressThrottle }
 
     /// Where uploaded files are stored (the filesystem by default).
     public var fileStore: any FileStore {
@@ -51,6 +53,18 @@ extension Application {
     var addressThrottle: AddressThrottle {
         get { storage[ThrottleKey.self]! }
         set { storage[ThrottleKey.self] = newValue }
+    }
+
+    /// Public certificate lookups per client address (`SKILLCERT_VERIFY_PER_MINUTE`, default 120 a minute).
+    var verifyThrottle: AddressThrottle {
+        get { storage[VerifyThrottleKey.self]! }
+        set { storage[VerifyThrottleKey.self] = newValue }
+    }
+
+    /// Signs certificates' credentials with the installation's keys (nil without a content key to seal them).
+    public var credentialSigner: CredentialSigner? {
+        get { storage[SignerKey.self] }
+        set { storage[SignerKey.self] = newValue }
     }
 
     /// bcrypt through Vapor's password hasher, off the event loop.

@@ -22,6 +22,9 @@ public enum SkillCertApp {
         app.http.server.configuration.port = config.port
         app.passwords.use(.bcrypt(cost: config.bcryptCost))
         app.contentSealer = try loadContentKey(config)
+        app.credentialSigner = app.contentSealer.map { CredentialSigner(sealer: $0) }
+        let perMinute = Int(ProcessInfo.processInfo.environment["SKILLCERT_VERIFY_PER_MINUTE"] ?? "") ?? 120
+        app.verifyThrottle = AddressThrottle(limit: max(perMinute, 1), window: 60)
         app.fileStore = LocalFileStore(root: URL(fileURLWithPath: config.filesDirectory, isDirectory: true))
 
         let encoder = JSONEncoder()
@@ -71,6 +74,7 @@ public enum SkillCertApp {
         TheoryScoresController.register(app)
         ScoringController.register(app)
         ResultsController.register(app)
+        CertificatesController.register(app)
         SystemController.register(app)
     }
 

@@ -42,6 +42,10 @@ enum Layout {
             NavItem(path: "/sessions", zh: "场次与考场", en: "Sessions & rooms"),
             NavItem(path: "/score-reviews", zh: "成绩复核", en: "Score reviews"),
         ]),
+        NavGroup(zh: "证书", en: "Certificates", items: [
+            NavItem(path: "/certificates", zh: "证书管理", en: "Certificates"),
+            NavItem(path: "/verify", zh: "证书查询验证", en: "Verify a certificate"),
+        ]),
         NavGroup(zh: "统筹与系统设置", en: "Coordination & settings", items: [
             NavItem(path: "/settings/body", zh: "机构信息", en: "Certification body"),
             NavItem(path: "/settings/calendar", zh: "工作日历", en: "Working calendar"),
@@ -57,6 +61,7 @@ enum Layout {
             NavItem(path: "/me/tickets", zh: "我的准考证", en: "My admission tickets"),
             NavItem(path: "/me/dossier", zh: "评审材料", en: "Review dossier"),
             NavItem(path: "/me/results", zh: "我的成绩", en: "My results"),
+            NavItem(path: "/me/certificates", zh: "我的证书", en: "My certificates"),
             NavItem(path: "/me/relations", zh: "回避申报", en: "Declared relations"),
             NavItem(path: "/account", zh: "我的账号", en: "My account"),
         ]),
