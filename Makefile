@@ -16,7 +16,7 @@ build: deps
 run: build
 	$(BIN) keys generate
 	$(BIN) migrate
-	$(BIN) demo --scoring-session
+	$(BIN) demo --scoring-session --certificates
 	@echo ""
 	@echo "  SkillCert: open http://127.0.0.1:$(PORT)/ and sign in as admin / SkillCert-2026!"
 	@echo "  (sample data; department accounts are listed above)"

@@ -84,6 +84,8 @@ struct Demo: AsyncParsableCommand {
     @ArgumentParser.Option(help: "Sample candidates in the open session.") var candidates = 20
     @ArgumentParser.Flag(help: "Also create a skills session that started a minute ago, with three sample candidates (skills1–skills3) whose theory scores are in, two task cards and a panel of sample examiners with a chief.")
     var scoringSession = false
+    @ArgumentParser.Flag(help: "Also issue sample certificates: three holders of the demo plan whose results are final.")
+    var certificates = false
     @ArgumentParser.Flag(help: "Print the open session as JSON ({\"sessionId\": …, \"logins\": […]}) instead of text.") var json = false
 
     func run() async throws {
@@ -103,6 +105,14 @@ struct Demo: AsyncParsableCommand {
                 lines.append("示例实操场次已开始 (a sample skills session has started): /scoring/sessions/\(s.sessionID.uuidString)")
                 lines.append("  panel: \(s.panel.joined(separator: ", ")); chief examiner: \(s.chief)")
                 lines.append("  sample candidates (password \(DemoData.staffPassword)): " + s.candidates.map { "\($0.username) (\($0.ticket))" }.joined(separator: ", "))
+            }
+            if certificates {
+                guard let sealer = app.contentSealer, let signer = app.credentialSigner else {
+                    throw ValidationError("the content key is missing: run `skillcert keys generate` first")
+                }
+                let numbers = try await DemoData.issuedCertificates(sealer: sealer, signer: signer, links: .init(base: app.skillcertConfig.publicBaseURL),
+                                                                    on: app.db, time: SystemTimeSource())
+                lines.append("示例证书 (sample certificates): " + numbers.joined(separator: ", ") + " — public check at /verify")
             }
             guard openSession else { return (lines, DemoData.OpenSession?.none) }
             guard let sealer = app.contentSealer else {
@@ -214,8 +224,23 @@ struct CalendarCommand: AsyncParsableCommand {
 }
 
 struct KeysCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keys", abstract: "The content-encryption key.",
-                                                    subcommands: [Generate.self])
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "The content-encryption key and the credential-signing keys.",
+                                                    subcommands: [Generate.self, RotateSigning.self])
+
+    struct RotateSigning: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-signing",
+            abstract: "Start a new Ed25519 key for signing certificates' credentials; earlier keys stay in /.well-known/jwks.json so their credentials still verify.")
+
+        func run() async throws {
+            let kid = try await withApplication { app in
+                try await SkillCertApp.migrate(app)
+                guard let sealer = app.contentSealer else { throw ValidationError("the content key is missing: run `skillcert keys generate` first") }
+                return try await CredentialSigner.rotate(sealer: sealer, actor: .system("cli"), on: app.db, time: SystemTimeSource())
+            }
+            print("new signing key: \(kid) — running servers sign with it from their next batch")
+        }
+    }
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -438,3 +438,79 @@ extension DemoData {
         return out
     }
 }
+
+extension DemoData {
+    /// `skillcert demo --certificates`: three sample holders (示例) of the demo plan whose results are final after an
+    /// ended publicity, with their certificates issued and signed. Run once; later runs report the same numbers.
+    public static func issuedCertificates(sealer: ContentSealer, signer: CredentialSigner, links: CertificateStore.Links,
+                                          on db: any Database, time: any TimeSource) async throws -> [String] {
+        let existing = try await CertificateRecord.query(on: db).filter(\.$fullName ~~ certificateHolders).sort(\.$number).all()
+        if !existing.isEmpty { return existing.map(\.number) }
+        guard let plan = try await StoredPlan.query(on: db).filter(\.$number == "2026-001").first() else {
+            throw DomainError.conflict(code: "no_demo_plan", zh: "请先运行 skillcert demo 加载示例数据", en: "run `skillcert demo` first")
+        }
+        let planID = try plan.requireID()
+        let now = time.now()
+        let serial = String(format: "%03d", Int.random(in: 0..<1000))
+        var results: [UUID] = []
+        for (i, name) in certificateHolders.enumerated() {
+            let user = User(username: "holder-\(serial)-\(i + 1)", displayName: name, passwordHash: Accounts.unclaimedPasswordHash, createdAt: now)
+            try await user.create(on: db)
+            let id = try user.requireID()
+            try await UserRoleAssignment(userID: id, role: .candidate).create(on: db)
+            let number = ResidentID.completing("320106" + "1985061\(i + 1)" + serial)!
+            let p = CandidateProfile()
+            p.userID = id
+            p.fullName = name
+            p.idType = "resident-id"
+            p.idNumberCipher = try sealer.seal(Data(number.utf8), context: "candidate-id:\(id.uuidString)")
+            p.idNumberHash = sealer.keyedHash(number, purpose: "id-number")
+            p.idNumberMasked = ResidentID.mask(number)
+            p.employer = "示例电力工程公司"
+            p.updatedAt = now
+            try await p.create(on: db)
+            let a = StoredApplication()
+            a.planID = planID
+            a.candidateID = id
+            a.level = 4
+            a.status = StoredApplication.Status.approved.rawValue
+            a.profile = "{}"
+            a.engineEligible = true
+            a.engineExplanation = "示例数据：直接审核通过"
+            a.overridden = false
+            a.employer = "示例电力工程公司"
+            a.paymentStatus = PaymentStatus.waived.rawValue
+            a.createdAt = now
+            a.updatedAt = now
+            try await a.create(on: db)
+            let r = ResultRecord()
+            r.planID = planID
+            r.applicationID = try a.requireID()
+            r.candidateID = id
+            r.level = 4
+            r.theory = [82, 76, 91][i]
+            r.skills = [88, 71, 85][i]
+            r.absentParts = ""
+            r.verdict = ResultRule.Verdict.passed.code
+            r.verdictParts = ""
+            r.computedAt = now
+            r.releasedOn = now.chinaLocalDate.adding(days: -20).description
+            r.final = true
+            try await r.create(on: db)
+            results.append(try r.requireID())
+        }
+        let publicity = PublicityRecord()
+        publicity.planID = planID
+        publicity.startedOn = now.chinaLocalDate.adding(days: -14).description
+        publicity.lastDay = now.chinaLocalDate.adding(days: -7).description
+        publicity.publishedBy = try await User.query(on: db).filter(\.$username == "exams").first()?.requireID() ?? UUID()
+        publicity.publishedAt = now.addingTimeInterval(-14 * 86_400)
+        publicity.resultIDs = String(decoding: try JSONEncoder().encode(results), as: UTF8.self)
+        publicity.finalizedAt = now.addingTimeInterval(-6 * 86_400)
+        try await publicity.create(on: db)
+        let issued = try await CertificateStore.issue(planID: planID, actor: .system("demo"), sealer: sealer, signer: signer, links: links, on: db, time: time)
+        return issued.map(\.number).sorted()
+    }
+
+    static let certificateHolders = ["陈示例", "林示例", "黄示例"]
+}

@@ -110,7 +110,7 @@ enum CertificatesController {
             \(H.select(req.tr("新状态", "New status"), name: "status", options: CertificateStatus.allCases.filter { $0.rawValue != c.status }.map { ($0.rawValue, req.tr($0.nameZH, $0.rawValue)) }, selected: "", req: req))
             \(H.field(req.tr("原因", "Reason"), name: "reason", required: true, req: req))<button type="submit" id="change-status">\(req.tr("更改", "Change"))</button></form>
             <form method="post" action="/certificates/\(n)/replace" class="filters" data-confirm="\(req.tr("补发证书（编号不变，印制序号加一）？", "Replace (same number, next print serial)?"))">\(H.csrf(req))
-            \(H.field(req.tr("补发原因", "Why replaced"), name: "reason", required: true, req: req))<button type="submit" id="replace" class="secondary">\(req.tr("补发", "Replace"))</button></form>
+            \(H.field(req.tr("补发原因", "Why replaced"), name: "replaceReason", required: true, req: req))<button type="submit" id="replace" class="secondary">\(req.tr("补发", "Replace"))</button></form>
             """
         return Layout.page(req, title: req.tr("证书 \(n)", "Certificate \(n)"), active: "/certificates", """
             \(H.notice(req))
@@ -144,8 +144,8 @@ enum CertificatesController {
 
     @Sendable static func replace(req: Request) async throws -> Response {
         let c = try await certificate(req)
-        struct Form: Content { var reason: String? }
-        let r = try await CertificateStore.replace(c, reason: try req.content.decode(Form.self).reason ?? "", actor: try req.requireUser().actor,
+        struct Form: Content { var replaceReason: String? }
+        let r = try await CertificateStore.replace(c, reason: try req.content.decode(Form.self).replaceReason ?? "", actor: try req.requireUser().actor,
                                                    on: req.db, time: req.time)
         return req.redirect(to: "/certificates/\(c.number)?done=" + req.tr("已补发，印制序号 \(r.printSerial)", "Replaced: print \(r.printSerial)").urlQueryEncoded)
     }
@@ -377,7 +377,8 @@ enum CertificatesController {
         if let wait = await req.application.verifyThrottle.retryAfter(req.clientAddress, now: now) {
             var headers = HTTPHeaders()
             headers.replaceOrAdd(name: .retryAfter, value: String(wait))
-            throw WebError(.tooManyRequests, code: "too_many_lookups", zh: "查询过于频繁，请 \(wait) 秒后再试", en: "too many lookups; try again in \(wait) seconds")
+            throw WebError(.tooManyRequests, code: "too_many_lookups", zh: "查询过于频繁，请 \(wait) 秒后再试", en: "too many lookups; try again in \(wait) seconds",
+                           headers: headers)
         }
         await req.application.verifyThrottle.recordFailure(req.clientAddress, now: now)
     }

@@ -9,13 +9,16 @@ struct WebError: Error, Sendable {
     var zh: String
     var en: String
     var field: String?
+    /// Sent with the error response (`Retry-After` on a 429).
+    var headers: HTTPHeaders = [:]
 
-    init(_ status: HTTPResponseStatus, code: String, zh: String, en: String, field: String? = nil) {
+    init(_ status: HTTPResponseStatus, code: String, zh: String, en: String, field: String? = nil, headers: HTTPHeaders = [:]) {
         self.status = status
         self.code = code
         self.zh = zh
         self.en = en
         self.field = field
+        self.headers = headers
     }
 
     static func badField(_ field: String, code: String = "invalid_value", zh: String, en: String) -> WebError {
@@ -64,7 +67,7 @@ struct ErrorMapper: AsyncMiddleware {
     static func map(_ error: any Error, req: Request) -> Mapped {
         switch error {
         case let e as WebError:
-            return Mapped(status: e.status, errors: [FieldError(code: e.code, field: e.field ?? "", zh: e.zh, en: e.en)])
+            return Mapped(status: e.status, errors: [FieldError(code: e.code, field: e.field ?? "", zh: e.zh, en: e.en)], headers: e.headers)
         case let e as ValidationFailure:
             return Mapped(status: .unprocessableEntity, errors: e.errors)
         case let e as FieldError:
