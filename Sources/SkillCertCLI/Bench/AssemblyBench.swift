@@ -4,7 +4,8 @@ import SkillCertCore
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks (run on a release build).",
-                                                    subcommands: [AssemblyBench.self, ImportBench.self, ImportRun.self, ExamBench.self])
+                                                    subcommands: [AssemblyBench.self, ImportBench.self, ImportRun.self, ExamBench.self,
+                                                                  CertificateBench.self, CertificatePDFRun.self])
 }
 
 /// `skillcert bench assembly`: a synthetic bank of 100,000 items over 60+ cells, 100 parallel forms of 100 items with an

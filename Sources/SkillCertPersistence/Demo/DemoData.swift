@@ -440,17 +440,32 @@ extension DemoData {
 }
 
 extension DemoData {
-    /// `skillcert demo --certificates`: three sample holders (示例) of the demo plan whose results are final after an
-    /// ended publicity, with their certificates issued and signed. Run once; later runs report the same numbers.
+    /// `skillcert demo --certificates`: an earlier sample batch (a plan of its own) with three holders (示例) whose
+    /// results are final after an ended publicity, their certificates issued and signed. Run once; later runs report
+    /// the same numbers.
     public static func issuedCertificates(sealer: ContentSealer, signer: CredentialSigner, links: CertificateStore.Links,
                                           on db: any Database, time: any TimeSource) async throws -> [String] {
         let existing = try await CertificateRecord.query(on: db).filter(\.$fullName ~~ certificateHolders).sort(\.$number).all()
         if !existing.isEmpty { return existing.map(\.number) }
-        guard let plan = try await StoredPlan.query(on: db).filter(\.$number == "2026-001").first() else {
+        guard let coord = try await User.query(on: db).filter(\.$username == "coord").first(),
+              let leader = try await User.query(on: db).filter(\.$username == "leader").first() else {
             throw DomainError.conflict(code: "no_demo_plan", zh: "请先运行 skillcert demo 加载示例数据", en: "run `skillcert demo` first")
         }
-        let planID = try plan.requireID()
+        // An earlier batch of the body, held and publicised months ago: its holders take no seat in today's sessions.
         let now = time.now()
+        let today = now.chinaLocalDate
+        let standardRow = try await StandardStore.find(code: "6-31-01-03", edition: "2018", on: db)
+        let earlier = CertificationPlan(
+            title: "\(today.year) 年第三批电工职业技能等级认定（示例·已颁证）", standardID: try standardRow.requireID().uuidString,
+            occupationName: "电工", levels: [4], workType: nil, registrationOpens: today.adding(days: -150), registrationCloses: today.adding(days: -120),
+            examDates: [.init(part: .theory, date: today.adding(days: -100)), .init(part: .skills, date: today.adding(days: -99))],
+            venues: ["南京玄武认定站点（示例）"], feeYuan: 200, capacity: 50, materials: [], notes: "示例数据：已结束并颁发证书的批次。")
+        let coordActor = AuditActor(id: coord.id, name: coord.username)
+        let plan = try await PlanStore.create(earlier, actor: coordActor, on: db, time: time)
+        let planID = try plan.requireID()
+        try await PlanStore.act(.submit, id: planID, reason: nil, actor: coordActor, on: db, time: time)
+        try await PlanStore.act(.approve, id: planID, reason: nil, actor: AuditActor(id: leader.id, name: leader.username), on: db, time: time)
+        try await PlanStore.act(.publish, id: planID, reason: nil, actor: coordActor, on: db, time: time)
         let serial = String(format: "%03d", Int.random(in: 0..<1000))
         var results: [UUID] = []
         for (i, name) in certificateHolders.enumerated() {

@@ -13,7 +13,7 @@ extension Application {
     private struct SenderKey: StorageKey { typealias Value = any MessageSender }
     private struct FileStoreKey: StorageKey { typealias Value = any FileStore }
     private struct SignerKey: StorageKey { typealias Value = CredentialSigner }
-    private struct VerifyThrottleKey: StorageKey { typealias Value = AddressThrottle }
+    private struct VerifyThrottleKey: StorageKey { typealias Value = RateLimiter }
 
     /// Where uploaded files are stored (the filesystem by default).
     public var fileStore: any FileStore {
@@ -56,7 +56,7 @@ extension Application {
     }
 
     /// Public certificate lookups per client address (`SKILLCERT_VERIFY_PER_MINUTE`, default 120 a minute).
-    var verifyThrottle: AddressThrottle {
+    var verifyThrottle: RateLimiter {
         get { storage[VerifyThrottleKey.self]! }
         set { storage[VerifyThrottleKey.self] = newValue }
     }
@@ -176,6 +176,33 @@ actor AddressThrottle {
     }
 
     func reset(_ address: String) { failures[address] = nil }
+}
+
+/// A token bucket per client address: `perMinute` requests a minute, refilled continuously, with bursts up to the
+/// same number. O(1) per request, for routes anyone may call (certificate lookups).
+actor RateLimiter {
+    private var buckets: [String: (tokens: Double, at: Date)] = [:]
+    private let perMinute: Double
+
+    init(perMinute: Int) { self.perMinute = Double(max(perMinute, 1)) }
+
+    /// Takes one request's token; returns the seconds to wait when there is none.
+    func take(_ address: String, now: Date) -> Int? {
+        var bucket = buckets[address] ?? (perMinute, now)
+        bucket.tokens = min(perMinute, bucket.tokens + now.timeIntervalSince(bucket.at) * perMinute / 60)
+        bucket.at = now
+        guard bucket.tokens >= 1 else {
+            buckets[address] = bucket
+            return max(1, Int(((1 - bucket.tokens) * 60 / perMinute).rounded(.up)))
+        }
+        bucket.tokens -= 1
+        buckets[address] = bucket
+        if buckets.count > 100_000 {
+            // Bound memory: forget addresses whose buckets have refilled.
+            buckets = buckets.filter { now.timeIntervalSince($0.value.at) < 60 }
+        }
+        return nil
+    }
 }
 
 extension Application {

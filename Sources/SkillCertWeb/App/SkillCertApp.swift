@@ -24,7 +24,7 @@ public enum SkillCertApp {
         app.contentSealer = try loadContentKey(config)
         app.credentialSigner = app.contentSealer.map { CredentialSigner(sealer: $0) }
         let perMinute = Int(ProcessInfo.processInfo.environment["SKILLCERT_VERIFY_PER_MINUTE"] ?? "") ?? 120
-        app.verifyThrottle = AddressThrottle(limit: max(perMinute, 1), window: 60)
+        app.verifyThrottle = RateLimiter(perMinute: perMinute)
         app.fileStore = LocalFileStore(root: URL(fileURLWithPath: config.filesDirectory, isDirectory: true))
 
         let encoder = JSONEncoder()

@@ -1,0 +1,274 @@
+import ArgumentParser
+import FluentKit
+import Foundation
+import SQLKit
+import SkillCertCore
+import SkillCertDocuments
+import SkillCertPersistence
+import SkillCertWeb
+import Vapor
+
+/// `skillcert bench certificates`: on a fresh SQLite database, (1) issues N certificates for a finalised plan —
+/// numbers, records, signed credentials, audit entries — and times it; (2) renders a batch PDF of P pages in a child
+/// process, which reports pages/s and its own peak memory; (3) fills the register to M certificates and drives the
+/// public verification API of this binary's server, against the same server's `/healthz` in the same run.
+struct CertificateBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "certificates", abstract: "Certificate issuing, batch PDF and verification lookups.")
+
+    @ArgumentParser.Option(help: "Certificates to issue.") var count = 100_000
+    @ArgumentParser.Option(help: "Pages of the batch PDF (0 skips it).") var pages = 10_000
+    @ArgumentParser.Option(help: "Certificates in the register for the lookups (0 skips them).") var lookupsOver = 1_000_000
+    @ArgumentParser.Option(help: "Seconds for the plaintext reference and for the lookups.") var seconds = 10
+    @ArgumentParser.Option(help: "Requests in flight at once.") var concurrency = 32
+    @ArgumentParser.Option(help: "A JPEG photo to put on every page of the batch PDF.") var photo: String?
+
+    func run() async throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("skillcert-cert-bench-\(UUID().uuidString)")
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if ProcessInfo.processInfo.environment["SKILLCERT_BENCH_KEEP"] == nil { try? fm.removeItem(at: dir) } }
+        let keyFile = dir.appendingPathComponent("content.key")
+        try Data(ContentSealer.newKeyBase64().utf8).write(to: keyFile)
+        setenv("SKILLCERT_CONTENT_KEY_FILE", keyFile.path, 1)
+        setenv("DATABASE_URL", "sqlite://\(dir.appendingPathComponent("certs.sqlite").path)", 1)
+        setenv("SKILLCERT_BCRYPT_COST", "4", 1)
+        setenv("SKILLCERT_FILES_DIR", dir.appendingPathComponent("files").path, 1)
+        let count = self.count, lookupsOver = self.lookupsOver
+
+        print("preparing \(count) passing candidates of a finalised plan …")
+        let numbers = try await withApplication { app -> [String] in
+            try await SkillCertApp.migrate(app)
+            let time = SystemTimeSource()
+            _ = try await DemoData.load(adminPassword: "Cert-Bench-2026!", hasher: app.skillcertPasswordHasher, sealer: app.contentSealer, on: app.db, time: time)
+            guard let sealer = app.contentSealer, let signer = app.credentialSigner,
+                  let plan = try await StoredPlan.query(on: app.db).filter(\.$number == "2026-001").first() else { throw ExitCode(1) }
+            try await Self.finalPlan(planID: plan.requireID(), count: count, sealer: sealer, on: app.db, time: time)
+
+            let clock = ContinuousClock()
+            var issued: [CertificateRecord] = []
+            let took = try await clock.measure {
+                issued = try await CertificateStore.issue(planID: plan.requireID(), actor: .system("bench"), sealer: sealer, signer: signer,
+                                                         links: .init(base: "https://certs.example.cn"), chunk: 1000, on: app.db, time: time)
+            }
+            print(String(format: "issue: %d certificates (numbers, records, signed credentials, audit entries) in %.2f s = %.0f per second",
+                         issued.count, took.seconds, Double(issued.count) / took.seconds))
+            print("target (issue #9): 100,000 in at most 10 s")
+            if lookupsOver > issued.count, let sample = issued.first {
+                let filled = try await clock.measure { try await Self.fill(to: lookupsOver, like: sample, on: app.db) }
+                print(String(format: "register filled to %d certificates in %.1f s (synthetic rows, not timed as issuing)", lookupsOver, filled.seconds))
+            }
+            return try await CertificateRecord.query(on: app.db).limit(200_000).all().map(\.number)
+        }
+
+        if pages > 0 {
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+            child.arguments = ["bench", "certificate-pdf", "--pages", String(pages)] + (photo.map { ["--photo", $0] } ?? [])
+            fflush(nil)
+            try child.run()
+            child.waitUntilExit()
+        }
+
+        guard lookupsOver > 0 else { return }
+        let port = Int.random(in: 30_000..<50_000)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        server.arguments = ["serve", "--port", String(port), "--log-level", "error"]
+        var env = ProcessInfo.processInfo.environment
+        env["SKILLCERT_VERIFY_PER_MINUTE"] = "1000000000"
+        server.environment = env
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        let base = "http://127.0.0.1:\(port)"
+        let concurrency = self.concurrency, seconds = self.seconds
+        try await withApplication(logLevel: .error) { app in
+            app.http.client.configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
+            let client = app.client
+            for _ in 0..<300 {
+                if let r = try? await client.get(URI(string: base + "/readyz")), r.status == .ok { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let plain = try await ExamBench.storm(seconds: seconds, concurrency: concurrency) { _ in
+                try await client.get(URI(string: base + "/healthz")).status == .ok
+            }
+            print(String(format: "reference, same run: GET /healthz %.0f requests/s (p50 %.1f ms, p99 %.1f ms, errors %d)",
+                         plain.rate, plain.p50 * 1000, plain.p99 * 1000, plain.errors))
+            let lookups = try await ExamBench.storm(seconds: seconds, concurrency: concurrency) { n in
+                let number = numbers[(n &* 7919) % numbers.count]
+                return try await client.get(URI(string: base + "/api/v1/public/certificates/\(number)")).status == .ok
+            }
+            print(String(format: "verification lookups over %d certificates: %.0f requests/s (p50 %.1f ms, p99 %.1f ms, errors %d) = %.0f%% of the plaintext rate",
+                         lookupsOver, lookups.rate, lookups.p50 * 1000, lookups.p99 * 1000, lookups.errors, lookups.rate / max(plain.rate, 1) * 100))
+            print("target: at least 70% of the plaintext rate, p99 ≤ 10 ms")
+        }
+    }
+
+    /// `count` sample holders of the plan with final passing results and an ended publicity, written in bulk.
+    static func finalPlan(planID: UUID, count: Int, sealer: ContentSealer, on db: any Database, time: any TimeSource) async throws {
+        let now = time.now()
+        let today = now.chinaLocalDate.description
+        let hasher = sealer.keyedHasher(purpose: "id-number")
+        var results: [UUID] = []
+        for start in stride(from: 0, to: count, by: 1000) {
+            var users: [User] = [], roles: [UserRoleAssignment] = [], profiles: [CandidateProfile] = [], applications: [StoredApplication] = []
+            var records: [ResultRecord] = []
+            for i in start..<min(start + 1000, count) {
+                let id = UUID()
+                let birth = LocalDate(dayNumber: LocalDate(year: 1970, month: 1, day: 1)!.dayNumber + i % 9000)
+                let number = ResidentID.completing("110105" + birth.description.replacingOccurrences(of: "-", with: "") + String(format: "%03d", i / 9000 % 1000))!
+                users.append(User(id: id, username: "holder-\(i)", displayName: "示例持证人\(i)", passwordHash: Accounts.unclaimedPasswordHash, createdAt: now))
+                roles.append(UserRoleAssignment(userID: id, role: .candidate))
+                let p = CandidateProfile()
+                p.userID = id
+                p.fullName = "示例持证人\(i)"
+                p.idType = "resident-id"
+                p.idNumberCipher = try sealer.seal(Data(number.utf8), context: "candidate-id:\(id.uuidString)")
+                p.idNumberHash = hasher(number)
+                p.idNumberMasked = ResidentID.mask(number)
+                p.employer = "示例单位"
+                p.updatedAt = now
+                profiles.append(p)
+                let a = StoredApplication()
+                a.id = UUID()
+                a.planID = planID
+                a.candidateID = id
+                a.level = 4
+                a.status = StoredApplication.Status.approved.rawValue
+                a.profile = "{}"
+                a.engineEligible = true
+                a.engineExplanation = "基准测试"
+                a.overridden = false
+                a.employer = "示例单位"
+                a.paymentStatus = PaymentStatus.waived.rawValue
+                a.createdAt = now
+                a.updatedAt = now
+                applications.append(a)
+                let r = ResultRecord()
+                r.id = UUID()
+                r.planID = planID
+                r.applicationID = a.id!
+                r.candidateID = id
+                r.level = 4
+                r.theory = 80
+                r.skills = 80
+                r.absentParts = ""
+                r.verdict = "passed"
+                r.verdictParts = ""
+                r.computedAt = now
+                r.releasedOn = today
+                r.final = true
+                records.append(r)
+                results.append(r.id!)
+            }
+            let batch = (users, roles, profiles, applications, records)
+            try await db.transaction { tx in
+                try await batch.0.create(on: tx)
+                try await batch.1.create(on: tx)
+                try await batch.2.create(on: tx)
+                try await batch.3.create(on: tx)
+                try await batch.4.create(on: tx)
+            }
+        }
+        let p = PublicityRecord()
+        p.planID = planID
+        p.startedOn = today
+        p.lastDay = today
+        p.publishedBy = try await User.query(on: db).filter(\.$username == "exams").first()?.requireID() ?? UUID()
+        p.publishedAt = now
+        p.resultIDs = "[]"
+        p.finalizedAt = now
+        try await p.create(on: db)
+    }
+
+    /// Adds synthetic certificates (copies of `sample` with their own numbers) until the register holds `total`.
+    static func fill(to total: Int, like sample: CertificateRecord, on db: any Database) async throws {
+        let have = try await CertificateRecord.query(on: db).count()
+        var index = (try await CertificateRecord.query(on: db).max(\.$statusIndex) ?? 0) + 1
+        let columns = ["id", "number", "print_serial", "plan_id", "result_id", "candidate_id", "full_name", "id_type", "id_masked", "id_cipher", "id_hash",
+                       "occupation_code", "occupation_name", "work_type", "level", "issue_date", "body_name", "site_code", "status", "status_index",
+                       "credential", "issued_at"]
+        var made = have
+        // Other sites' serials (site 9xxxxx), so the numbers never meet the issued ones.
+        while made < total {
+            (made, index) = try await db.transaction { [made, index] fluent in
+                var made = made, index = index
+                let tx = try (fluent as? any SQLDatabase).orThrow()
+                for _ in 0..<20 where made < total {
+                    let rows = min(500, total - made)
+                    var query = SQLQueryString("INSERT INTO certificates (" + columns.joined(separator: ",") + ") VALUES ")
+                    for k in 0..<rows {
+                        let serial = made + k
+                        let number = "S0123329\(String(format: "%05d", serial / 999_999))264\(String(format: "%06d", serial % 999_999 + 1))"
+                        if k > 0 { query.appendLiteral(",") }
+                        query.appendLiteral("(")
+                        query.appendInterpolation(bind: UUID())
+                        query.appendLiteral(",")
+                        query.appendInterpolation(bind: number)
+                        query.appendLiteral(",1,")
+                        query.appendInterpolation(bind: sample.planID)
+                        query.appendLiteral(",")
+                        query.appendInterpolation(bind: UUID())
+                        query.appendLiteral(",")
+                        query.appendInterpolation(bind: sample.candidateID)
+                        query.appendLiteral(",")
+                        for value in [sample.fullName, sample.idType, sample.idMasked, sample.idCipher, sample.idHash, sample.occupationCode,
+                                      sample.occupationName, sample.workType] {
+                            query.appendInterpolation(bind: value)
+                            query.appendLiteral(",")
+                        }
+                        query.appendLiteral("4,")
+                        for value in [sample.issueDate, sample.bodyName, "9" + String(format: "%05d", serial / 999_999), "valid"] {
+                            query.appendInterpolation(bind: value)
+                            query.appendLiteral(",")
+                        }
+                        query.appendInterpolation(bind: index)
+                        query.appendLiteral(",")
+                        query.appendInterpolation(bind: sample.credential)
+                        query.appendLiteral(",")
+                        query.appendInterpolation(bind: sample.issuedAt)
+                        query.appendLiteral(")")
+                        index += 1
+                    }
+                    try await tx.raw(query).run()
+                    made += rows
+                }
+                return (made, index)
+            }
+        }
+    }
+}
+
+/// `skillcert bench certificate-pdf` (used by `bench certificates`): renders a batch PDF in this process and reports
+/// pages per second and this process's peak memory.
+struct CertificatePDFRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "certificate-pdf", abstract: "Used by `bench certificates`.", shouldDisplay: false)
+
+    @ArgumentParser.Option var pages = 10_000
+    @ArgumentParser.Option(help: "A JPEG photo to put on every page.") var photo: String?
+
+    func run() async throws {
+        // A photo as candidates upload it (JPEG, embedded as is), when one is given.
+        let photo = try self.photo.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } ?? Data()
+        let certificates = (0..<pages).map { i in
+            PrintedCertificate(number: String(format: "S01233232010226400%04d", i % 10_000), printSerial: 1, name: "示例持证人\(i)", idType: "居民身份证",
+                               idNumber: "11010519800101002X", occupation: "电工", workType: "--", level: "四级/中级工", levelEnglish: "Level 4",
+                               bodyName: "江苏示例职业技能评价中心（示例数据）", issueDate: "2026-11-28", photo: photo.isEmpty ? nil : .init(data: photo, isJPEG: true),
+                               verifyURL: "https://certs.example.cn/verify/S01233232010226400\(String(format: "%04d", i % 10_000))")
+        }
+        let clock = ContinuousClock()
+        var bytes = 0
+        let took = try clock.measure { bytes = try CertificatePDF.render(certificates).count }
+        print(String(format: "batch PDF: %d pages (%.1f MB, %@) in %.2f s = %.0f pages/s; peak memory %.0f MB",
+                     pages, Double(bytes) / 1_048_576, photo.isEmpty ? "no photo: pass --photo FILE.jpg" : "a \(photo.count / 1024) KB JPEG photo on each",
+                     took.seconds, Double(pages) / took.seconds, ImportRun.peakRSSMB()))
+        print("target (issue #9): at least 500 pages/s on 2 cores, stating peak memory")
+    }
+}
+
+extension Optional {
+    func orThrow() throws -> Wrapped {
+        guard let value = self else { throw ExitCode(1) }
+        return value
+    }
+}
