@@ -86,8 +86,8 @@ def sign_in(driver, base: str, username: str, password: str = STAFF_PASSWORD) ->
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/dashboard"), message=driver.current_url)
 
 
-def wait_for_text(driver, text: str, timeout: float = 10) -> None:
-    """Waits until the page (after a form post and its redirect) shows the text."""
+def wait_for_text(driver, text: str, timeout: float = 30) -> None:
+    """Waits until the page (after a form post and its redirect) shows the text (generous: CI machines are busy)."""
     from selenium.webdriver.support.ui import WebDriverWait
     WebDriverWait(driver, timeout).until(lambda d: text in d.page_source,
                                          message=f"page never showed {text!r}")

@@ -109,36 +109,15 @@ struct CertificateBench: AsyncParsableCommand {
             var users: [User] = [], roles: [UserRoleAssignment] = [], profiles: [CandidateProfile] = [], applications: [StoredApplication] = []
             var records: [ResultRecord] = []
             for i in start..<min(start + 1000, count) {
-                let id = UUID()
                 let birth = LocalDate(dayNumber: LocalDate(year: 1970, month: 1, day: 1)!.dayNumber + i % 9000)
                 let number = ResidentID.completing("110105" + birth.description.replacingOccurrences(of: "-", with: "") + String(format: "%03d", i / 9000 % 1000))!
-                users.append(User(id: id, username: "holder-\(i)", displayName: "示例持证人\(i)", passwordHash: Accounts.unclaimedPasswordHash, createdAt: now))
-                roles.append(UserRoleAssignment(userID: id, role: .candidate))
-                let p = CandidateProfile()
-                p.userID = id
-                p.fullName = "示例持证人\(i)"
-                p.idType = "resident-id"
-                p.idNumberCipher = try sealer.seal(Data(number.utf8), context: "candidate-id:\(id.uuidString)")
-                p.idNumberHash = hasher(number)
-                p.idNumberMasked = ResidentID.mask(number)
-                p.employer = "示例单位"
-                p.updatedAt = now
-                profiles.append(p)
-                let a = StoredApplication()
-                a.id = UUID()
-                a.planID = planID
-                a.candidateID = id
-                a.level = 4
-                a.status = StoredApplication.Status.approved.rawValue
-                a.profile = "{}"
-                a.engineEligible = true
-                a.engineExplanation = "基准测试"
-                a.overridden = false
-                a.employer = "示例单位"
-                a.paymentStatus = PaymentStatus.waived.rawValue
-                a.createdAt = now
-                a.updatedAt = now
-                applications.append(a)
+                let sample = try DemoData.sampleApplicant(planID: planID, username: "holder-\(i)", name: "示例持证人\(i)", idNumber: number, employer: "示例单位",
+                                                          sealer: sealer, keyedHash: hasher, now: now)
+                users.append(sample.user)
+                roles.append(sample.role)
+                profiles.append(sample.profile)
+                applications.append(sample.application)
+                let (id, a) = (sample.user.id!, sample.application)
                 let r = ResultRecord()
                 r.id = UUID()
                 r.planID = planID

@@ -211,36 +211,15 @@ extension DemoData {
         let serial = String(format: "%03d", Int.random(in: 0..<1000))
         var numbers: [String] = []
         for i in 0..<candidates {
-            let id = UUID()
             let birth = LocalDate(dayNumber: firstBirth + i)
             let number = ResidentID.completing("110105" + birth.description.replacingOccurrences(of: "-", with: "") + serial)!
             numbers.append(number)
-            users.append(User(id: id, username: "exam-\(batch)-\(i + 1)", displayName: "示例考生\(i + 1)", passwordHash: Accounts.unclaimedPasswordHash, createdAt: now))
-            roles.append(UserRoleAssignment(userID: id, role: .candidate))
-            let p = CandidateProfile()
-            p.userID = id
-            p.fullName = "示例考生\(i + 1)"
-            p.idType = "resident-id"
-            p.idNumberCipher = try sealer.seal(Data(number.utf8), context: "candidate-id:\(id.uuidString)")
-            p.idNumberHash = sealer.keyedHash(number, purpose: "id-number")
-            p.idNumberMasked = ResidentID.mask(number)
-            p.employer = "示例供电公司"
-            p.updatedAt = now
-            profiles.append(p)
-            let a = StoredApplication()
-            a.planID = planID
-            a.candidateID = id
-            a.level = 4
-            a.status = StoredApplication.Status.approved.rawValue
-            a.profile = "{}"
-            a.engineEligible = true
-            a.engineExplanation = "示例数据：直接审核通过"
-            a.overridden = false
-            a.employer = "示例供电公司"
-            a.paymentStatus = PaymentStatus.waived.rawValue
-            a.createdAt = now
-            a.updatedAt = now
-            applications.append(a)
+            let sample = try sampleApplicant(planID: planID, username: "exam-\(batch)-\(i + 1)", name: "示例考生\(i + 1)", idNumber: number,
+                                             employer: "示例供电公司", sealer: sealer, now: now)
+            users.append(sample.user)
+            roles.append(sample.role)
+            profiles.append(sample.profile)
+            applications.append(sample.application)
         }
         if try await CandidateProfile.query(on: db).filter(\.$idNumberHash ~~ profiles.compactMap(\.idNumberHash)).count() > 0 {
             throw DomainError.conflict(code: "sample_ids_taken", zh: "随机生成的示例证件号码与已有考生重复，请再运行一次", en: "sample ID numbers collided; run again")
@@ -327,36 +306,11 @@ extension DemoData {
         let serial = String(format: "%03d", Int.random(in: 0..<1000))
         var applications: [UUID] = []
         for (i, username) in usernames.enumerated() {
-            let user = User(username: username, displayName: "示例考生（实操）\(i + 1)", passwordHash: try await hasher.hash(staffPassword), createdAt: now)
-            try await user.create(on: db)
-            let id = try user.requireID()
-            try await UserRoleAssignment(userID: id, role: .candidate).create(on: db)
             let number = ResidentID.completing("320102" + "1988030\(i + 1)" + serial)!
-            let p = CandidateProfile()
-            p.userID = id
-            p.fullName = ["周示例", "吴示例", "郑示例"][i]
-            p.idType = "resident-id"
-            p.idNumberCipher = try sealer.seal(Data(number.utf8), context: "candidate-id:\(id.uuidString)")
-            p.idNumberHash = sealer.keyedHash(number, purpose: "id-number")
-            p.idNumberMasked = ResidentID.mask(number)
-            p.employer = "示例机电公司"
-            p.updatedAt = now
-            try await p.create(on: db)
-            let a = StoredApplication()
-            a.planID = planID
-            a.candidateID = id
-            a.level = 4
-            a.status = StoredApplication.Status.approved.rawValue
-            a.profile = "{}"
-            a.engineEligible = true
-            a.engineExplanation = "示例数据：直接审核通过"
-            a.overridden = false
-            a.employer = "示例机电公司"
-            a.paymentStatus = PaymentStatus.waived.rawValue
-            a.createdAt = now
-            a.updatedAt = now
-            try await a.create(on: db)
-            applications.append(try a.requireID())
+            let sample = try sampleApplicant(planID: planID, username: username, displayName: "示例考生（实操）\(i + 1)", name: ["周示例", "吴示例", "郑示例"][i],
+                                             idNumber: number, employer: "示例机电公司", passwordHash: try await hasher.hash(staffPassword), sealer: sealer, now: now)
+            try await sample.create(on: db)
+            applications.append(try sample.application.requireID())
         }
         let station = try await RoomStore.create(siteCode: site, name: "电工实训工位（示例）", rows: 2, columns: 5, capacity: 10, actor: actor, on: db, time: time)
         let only = Set(applications)
@@ -469,35 +423,11 @@ extension DemoData {
         let serial = String(format: "%03d", Int.random(in: 0..<1000))
         var results: [UUID] = []
         for (i, name) in certificateHolders.enumerated() {
-            let user = User(username: "holder-\(serial)-\(i + 1)", displayName: name, passwordHash: Accounts.unclaimedPasswordHash, createdAt: now)
-            try await user.create(on: db)
-            let id = try user.requireID()
-            try await UserRoleAssignment(userID: id, role: .candidate).create(on: db)
-            let number = ResidentID.completing("320106" + "1985061\(i + 1)" + serial)!
-            let p = CandidateProfile()
-            p.userID = id
-            p.fullName = name
-            p.idType = "resident-id"
-            p.idNumberCipher = try sealer.seal(Data(number.utf8), context: "candidate-id:\(id.uuidString)")
-            p.idNumberHash = sealer.keyedHash(number, purpose: "id-number")
-            p.idNumberMasked = ResidentID.mask(number)
-            p.employer = "示例电力工程公司"
-            p.updatedAt = now
-            try await p.create(on: db)
-            let a = StoredApplication()
-            a.planID = planID
-            a.candidateID = id
-            a.level = 4
-            a.status = StoredApplication.Status.approved.rawValue
-            a.profile = "{}"
-            a.engineEligible = true
-            a.engineExplanation = "示例数据：直接审核通过"
-            a.overridden = false
-            a.employer = "示例电力工程公司"
-            a.paymentStatus = PaymentStatus.waived.rawValue
-            a.createdAt = now
-            a.updatedAt = now
-            try await a.create(on: db)
+            let sample = try sampleApplicant(planID: planID, username: "holder-\(serial)-\(i + 1)", name: name,
+                                             idNumber: ResidentID.completing("320106" + "1985061\(i + 1)" + serial)!, employer: "示例电力工程公司",
+                                             sealer: sealer, now: now)
+            try await sample.create(on: db)
+            let (id, a) = (sample.user.id!, sample.application)
             let r = ResultRecord()
             r.planID = planID
             r.applicationID = try a.requireID()
@@ -528,4 +458,54 @@ extension DemoData {
     }
 
     static let certificateHolders = ["陈示例", "林示例", "黄示例"]
+}
+
+extension DemoData {
+    /// A sample applicant, built but not saved: an account with the candidate role, a profile with the ID number
+    /// sealed, hashed and masked, and an application approved directly for `planID` at `level`.
+    public struct SampleApplicant {
+        public var user: User
+        public var role: UserRoleAssignment
+        public var profile: CandidateProfile
+        public var application: StoredApplication
+
+        /// Saves the four rows (one by one; batches save the arrays instead).
+        public func create(on db: any Database) async throws {
+            try await user.create(on: db)
+            try await role.create(on: db)
+            try await profile.create(on: db)
+            try await application.create(on: db)
+        }
+    }
+
+    public static func sampleApplicant(planID: UUID, username: String, displayName: String? = nil, name: String, idNumber: String,
+                                       employer: String, level: Int = 4, passwordHash: String = Accounts.unclaimedPasswordHash,
+                                       sealer: ContentSealer, keyedHash: ((String) -> String)? = nil, now: Date) throws -> SampleApplicant {
+        let id = UUID()
+        let user = User(id: id, username: username, displayName: displayName ?? name, passwordHash: passwordHash, createdAt: now)
+        let p = CandidateProfile()
+        p.userID = id
+        p.fullName = name
+        p.idType = "resident-id"
+        p.idNumberCipher = try sealer.seal(Data(idNumber.utf8), context: "candidate-id:\(id.uuidString)")
+        p.idNumberHash = keyedHash?(idNumber) ?? sealer.keyedHash(idNumber, purpose: "id-number")
+        p.idNumberMasked = ResidentID.mask(idNumber)
+        p.employer = employer
+        p.updatedAt = now
+        let a = StoredApplication()
+        a.id = UUID()
+        a.planID = planID
+        a.candidateID = id
+        a.level = level
+        a.status = StoredApplication.Status.approved.rawValue
+        a.profile = "{}"
+        a.engineEligible = true
+        a.engineExplanation = "示例数据：直接审核通过"
+        a.overridden = false
+        a.employer = employer
+        a.paymentStatus = PaymentStatus.waived.rawValue
+        a.createdAt = now
+        a.updatedAt = now
+        return SampleApplicant(user: user, role: UserRoleAssignment(userID: id, role: .candidate), profile: p, application: a)
+    }
 }
