@@ -178,4 +178,14 @@ struct ResultStoreTests {
             #expect(actions.isSuperset(of: ["publicity.publish", "objection.register", "objection.investigating", "objection.answered", "publicity.finalize"]))
         }
     }
+
+    @Test("before a skills session is held its candidates' results simply wait")
+    func notYetHeld() async throws {
+        try await TestApp.with { t in
+            let exam = try await SkillsExam.make(t, candidates: 1)
+            exam.at(minutes: -60, t)
+            let summary = try await ResultStore.compute(planID: exam.fixture.planID, actor: exam.fixture.staff.actor, sealer: sealer, on: t.db, time: t.time)
+            #expect(summary.incomplete == 1 && summary.passed == 0 && summary.failed == 0)
+        }
+    }
 }

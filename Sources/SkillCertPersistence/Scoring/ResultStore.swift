@@ -38,7 +38,12 @@ public enum ResultStore {
             case .theory:
                 for s in try await TheoryScoreStore.scores(sessionID: sid, on: db) { scores[s.candidateID] = s.settled ? s.score : nil }
             case .skills, .comprehensiveReview:
-                scores = try await ScoringStore.partScores(sessionID: sid, sealer: sealer, on: db, time: time)
+                // A session not yet held (or without its paper) has no scores yet: its candidates' results wait.
+                do {
+                    scores = time.now() < session.slot.start ? [:] : try await ScoringStore.partScores(sessionID: sid, sealer: sealer, on: db, time: time)
+                } catch DomainError.conflict(code: "no_paper", _, _) {
+                    scores = [:]
+                }
             }
             var map: [UUID: Taken] = [:]
             for seat in seats {
