@@ -41,6 +41,10 @@ struct ScoringPagesTests {
             let page = try await signedIn(t, exam.panel[2].username)
             let form = try await page.get("/scoring/sessions/\(exam.sessionID.uuidString)/sheet?candidate=\(candidate)&item=\(item)")
             #expect(form.status == .ok && form.text.contains("id=\"sheet-form\"") && form.text.contains("id=\"blind\"") && !form.text.contains("sheet-score"))
+            // Exam affairs reads the page for the progress only: no form to fill in.
+            let affairsPage = try await signedIn(t, exam.fixture.staff.username)
+                .get("/scoring/sessions/\(exam.sessionID.uuidString)/sheet?candidate=\(candidate)&item=\(item)")
+            #expect(affairsPage.status == .ok && affairsPage.text.contains("id=\"blind\"") && !affairsPage.text.contains("id=\"sheet-form\""))
 
             // A replay of the first submission is recognised; a second, different one is refused.
             let replay = try await apis[0].json(.POST, sheets, ["candidateId": candidate, "itemId": item, "entries": ["0", "0", "0", "0"], "clientRef": "a-1"])

@@ -137,7 +137,9 @@ enum ScoringController {
             html += "<h2>\(req.tr("我的评分表（已提交，已锁定）", "My sheet (submitted, locked)"))</h2>" + sheetTable(req, mine, card: task.card, names: names)
             html += correctionForm(req, mine, card: task.card, errors: errors)
             html += photoForm(req, mine)
-        } else if !view.allIn || view.visible.isEmpty {
+        } else if !view.allIn || view.visible.isEmpty,
+                  try await ScoringStore.panel(sessionID: sid, candidateID: q.candidateID, on: req.db).members.contains(me.id) {
+            // Only the panel's examiners get the form; exam affairs sees the progress alone.
             html += sheetForm(req, sid: sid, q: q, card: task.card, errors: errors, entries: entries, vetoed: vetoed, comment: comment)
         }
         if view.allIn {
