@@ -71,6 +71,12 @@ struct PDFFile {
             return (w, h, String(cols[8]))
         }
     }
+
+    /// The images other than QR codes (drawn as one pixel per module: square, 4·version + 17 modules plus the
+    /// 4-module quiet zone on each side, never JPEG).
+    func photos() throws -> [(width: Int, height: Int, encoding: String)] {
+        try images().filter { !($0.width == $0.height && $0.width >= 29 && ($0.width - 29) % 4 == 0 && $0.encoding != "jpeg") }
+    }
 }
 
 /// A binary PPM (P6, maxval 255).
@@ -184,7 +190,7 @@ struct TicketPDFTests {
         #expect(text.contains("准考证"))
         // Not decoded and recompressed: the very bytes, as a DCT image at the photo's own size.
         #expect([UInt8](data).firstRange(of: TicketFixtures.redJPEG) != nil)
-        let images = try file.images()
+        let images = try file.photos()
         #expect(images.count == 1)
         #expect(images.first?.encoding == "jpeg")
         #expect(images.first?.width == 120)
@@ -199,7 +205,7 @@ struct TicketPDFTests {
         let file = try PDFFile(TicketPDF.render([ticket("20260600017", name: "李四", photo: nil)]))
         defer { file.remove() }
         #expect(try file.text(page: 1).contains("无照片"))
-        #expect(try file.images().isEmpty)
+        #expect(try file.photos().isEmpty)
         #expect(try file.qrCodes(page: 1) == ["20260600017"])
     }
 

@@ -16,9 +16,11 @@ struct CertificateStoreTests {
 
     /// Issues and returns how many (for concurrent batches, which cannot share the records).
     func issue(_ t: TestApp, _ planID: UUID, _ actor: AuditActor, signer: CredentialSigner) async throws -> ([CertificateRecord], Int) {
-        let records = try await CertificateStore.issue(planID: planID, actor: actor, sealer: sealer, signer: signer, links: links, chunk: 2,
+        let numbers = try await CertificateStore.issue(planID: planID, actor: actor, sealer: sealer, signer: signer, links: links, chunk: 2,
                                                        on: t.db, time: t.time)
-        return (records, records.count)
+        let records = try await CertificateRecord.query(on: t.db).filter(\.$number ~~ numbers).sort(\.$statusIndex).all()
+        #expect(records.map(\.number) == numbers)
+        return (records, numbers.count)
     }
 
     @Test("numbers follow the national format; serials count per (body, site, year, level) from 000001 without duplicates, also when two batches run at once")
@@ -40,9 +42,35 @@ struct CertificateStoreTests {
             #expect(all.allSatisfy { $0.number.range(of: #"^S0123323201022640\d{5}$"#, options: .regularExpression) != nil && CertificateNumber.isValid($0.number) })
             #expect(Set(all.compactMap { CertificateNumber($0.number)?.serial }) == Set(1...9))
             #expect(try await CertificateStore.pending(planID: first.planID, on: t.db).isEmpty)
-            let audit = try await AuditEntry.query(on: t.db).filter(\.$action == "certificate.issue").count()
-            #expect(audit == 9)
+            let audit = try await AuditEntry.query(on: t.db).filter(\.$action == "certificate.issue").all()
+            #expect(audit.count == 9 && Set(audit.compactMap(\.targetID)) == Set(all.map(\.number)))
+            // The entries written in bulk continue the hash chain unbroken.
+            guard case .success = try await AuditLog.verify(on: t.db) else { Issue.record("the audit chain is broken"); return }
+            #expect(try await CertificateEvent.query(on: t.db).filter(\.$kind == "issued").count() == 9)
         }
+    }
+
+    @Test("base64url matches Foundation's base64 with the URL alphabet and no padding, for every length mod 3")
+    func base64url() {
+        for n in 0..<40 {
+            let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 250) }
+            let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(CredentialSigner.base64url(bytes) == expected)
+        }
+    }
+
+    @Test("the credential's hand-written JSON is what JSONEncoder writes, member for member, also for names with quotes and control characters")
+    func credentialJSON() throws {
+        let c = CertificateRecord()
+        (c.number, c.fullName, c.occupationCode, c.occupationName, c.workType) = ("S012332320102264000123", "王\"小\\明\n🙂", "6-31-01-03", "电工", "--")
+        (c.level, c.issueDate, c.bodyName, c.statusIndex) = (4, "2026-11-28", "示例中心\t（示例）", 77)
+        let credential = CertificateStore.credential(for: .init(c), idNumber: "11010519800101002X", links: links)
+        let handWritten = try JSONSerialization.jsonObject(with: Data(credential.json.utf8)) as? NSDictionary
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(credential)) as? NSDictionary
+        #expect(handWritten != nil && handWritten == encoded)
+        #expect(try JSONDecoder().decode(CertificateCredential.self, from: Data(credential.json.utf8)) == credential)
+        #expect(credential.validFrom == "2026-11-27T16:00:00Z")
     }
 
     @Test("a plan whose publicity has not ended gets no certificates")

@@ -44,6 +44,8 @@ struct CertificatePagesTests {
             let api = try await anonymous.get("/api/v1/public/certificates/\(c.number)")
             #expect(api.status == .ok && api.object["status"] as? String == "valid" && (api.object["maskedIdNumber"] as? String)?.contains("********") == true)
             #expect((api.object["credential"] as? String)?.split(separator: ".").count == 3 && api.headers.first(name: .cacheControl)?.contains("public") == true)
+            #expect(Set(api.object.keys) == ["number", "status", "name", "maskedIdNumber", "occupation", "workType", "level", "issueDate", "body", "credential"])
+            #expect(api.headers.contentType == .json && api.object["level"] as? String == Level(c.level).fullName && api.object["number"] as? String == c.number)
             #expect(try await anonymous.get("/api/v1/public/certificates/S000000000000000000000").status == .notFound)
 
             #expect(try await staff.postForm("/certificates/\(c.number)/status", [("status", "revoked"), ("reason", "")]).status == .unprocessableEntity)

@@ -83,6 +83,19 @@ public final class PDFBuilder {
     private var completedPages = 0
     private var pageHasContent = false   // anything drawn on the current page (the footer does not count)
     private var finished = false
+    /// One pango context for every layout (a context per layout re-resolved the fonts each time), and the layouts
+    /// of texts drawn before: a batch of certificates repeats its labels on every page.
+    private var pangoContext: OpaquePointer?
+    private var layouts: [LayoutKey: OpaquePointer] = [:]
+
+    private struct LayoutKey: Hashable {
+        var text: String
+        var size: Double
+        var bold: Bool
+        var align: PDFAlignment
+        var width: Double
+        var ellipsize: Bool
+    }
 
     public init(margin: Double = 56, fontFamily: String = "Noto Sans CJK SC", footer: String? = nil) {
         self.margin = margin
@@ -106,6 +119,8 @@ public final class PDFBuilder {
     }
 
     deinit {
+        for layout in layouts.values { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        if let pangoContext { g_object_unref(UnsafeMutableRawPointer(pangoContext)) }
         cairo_destroy(cr)
         // Destroying an unfinished surface finishes it (writing into `sink`, still alive here).
         cairo_surface_destroy(surface)
@@ -274,9 +289,7 @@ public final class PDFBuilder {
             for (i, w) in columnWidths.enumerated() {
                 cairo_rectangle(cr, x, cursorY, w, rowHeight)
                 cairo_stroke(cr)
-                if let layout = makeLayout(i < cells.count ? cells[i] : "", size: size, bold: bold, align: .left, width: w - 6) {
-                    pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
-                    pango_layout_set_width(layout, Int32((w - 6) * Double(PANGO_SCALE)))
+                if let layout = makeLayout(i < cells.count ? cells[i] : "", size: size, bold: bold, align: .left, width: w - 6, ellipsize: true) {
                     var logical = PangoRectangle()
                     pango_layout_get_extents(layout, nil, &logical)
                     let h = Double(logical.height) / Double(PANGO_SCALE)
@@ -406,20 +419,29 @@ public final class PDFBuilder {
         guard cell > 0 else { return }
         let left = box.x + (box.width - side) / 2
         let top = box.y + (box.height - side) / 2
-        cairo_save(cr)
-        cairo_set_source_rgb(cr, 1, 1, 1)
-        cairo_rectangle(cr, left, top, side, side)
-        cairo_fill(cr)
-        cairo_set_source_rgb(cr, 0, 0, 0)
-        let origin = (x: left + Double(quiet) * cell, y: top + Double(quiet) * cell)
-        for row in 0..<matrix.size {
-            for column in 0..<matrix.size where matrix[row, column] {
-                cairo_rectangle(cr, origin.x + Double(column) * cell, origin.y + Double(row) * cell, cell, cell)
+        // One pixel per module, quiet zone included, drawn as an image scaled without smoothing: a few hundred
+        // bytes in the PDF, where a rectangle per dark module cost more than the rest of a certificate page.
+        let pixels = matrix.size + 2 * quiet
+        guard let image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(pixels), Int32(pixels)) else { return }
+        defer { cairo_surface_destroy(image) }
+        guard cairo_surface_status(image) == CAIRO_STATUS_SUCCESS, let data = cairo_image_surface_get_data(image) else { return }
+        let stride = Int(cairo_image_surface_get_stride(image))
+        cairo_surface_flush(image)
+        for y in 0..<pixels {
+            let row = UnsafeMutableRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
+            for x in 0..<pixels {
+                let (r, c) = (y - quiet, x - quiet)
+                let dark = r >= 0 && c >= 0 && r < matrix.size && c < matrix.size && matrix[r, c]
+                row[x] = dark ? 0x0000_0000 : 0x00FF_FFFF
             }
         }
-        // Winding rule fills the union of the abutting squares without seams from antialiasing.
-        cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING)
-        cairo_fill(cr)
+        cairo_surface_mark_dirty(image)
+        cairo_save(cr)
+        cairo_translate(cr, left, top)
+        cairo_scale(cr, cell, cell)
+        cairo_set_source_surface(cr, image, 0, 0)
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST)
+        cairo_paint(cr)
         cairo_restore(cr)
         pageHasContent = true
     }
@@ -542,15 +564,21 @@ public final class PDFBuilder {
         }
     }
 
-    /// A layout with the given text and font; the caller must `g_object_unref` it.
-    private func makeLayout(_ s: String, size: Double, bold: Bool, align: PDFAlignment, width: Double) -> OpaquePointer? {
-        guard let layout = pango_cairo_create_layout(cr) else { return nil }
-        // Simplified Chinese: selects the SC glyph forms (HarfBuzz `locl`) and font fallback whatever the
-        // process locale is. The layout owns a fresh context, so this does not leak into other layouts.
-        if let context = pango_layout_get_context(layout) {
-            pango_context_set_language(context, pango_language_from_string("zh-cn"))
-            pango_layout_context_changed(layout)
+    /// A layout with the given text and font; the caller must `g_object_unref` it. Layouts are kept and shared
+    /// (a repeated label is shaped once); the cache is emptied when it grows large.
+    private func makeLayout(_ s: String, size: Double, bold: Bool, align: PDFAlignment, width: Double, ellipsize: Bool = false) -> OpaquePointer? {
+        let key = LayoutKey(text: s, size: size, bold: bold, align: align, width: width, ellipsize: ellipsize)
+        if let cached = layouts[key] {
+            g_object_ref(UnsafeMutableRawPointer(cached))
+            return cached
         }
+        if pangoContext == nil {
+            // Simplified Chinese: selects the SC glyph forms (HarfBuzz `locl`) and font fallback whatever the
+            // process locale is.
+            pangoContext = pango_cairo_create_context(cr)
+            if let pangoContext { pango_context_set_language(pangoContext, pango_language_from_string("zh-cn")) }
+        }
+        guard let pangoContext, let layout = pango_layout_new(pangoContext) else { return nil }
         guard let font = pango_font_description_new() else {
             g_object_unref(UnsafeMutableRawPointer(layout))
             return nil
@@ -562,6 +590,7 @@ public final class PDFBuilder {
         pango_layout_set_font_description(layout, font)   // copies the description
         pango_layout_set_width(layout, Int32(clamping: Int((max(1, width) * Double(PANGO_SCALE)).rounded(.down))))
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
+        if ellipsize { pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END) }
         let alignment: PangoAlignment = switch align {
         case .left: PANGO_ALIGN_LEFT
         case .center: PANGO_ALIGN_CENTER
@@ -569,6 +598,12 @@ public final class PDFBuilder {
         }
         pango_layout_set_alignment(layout, alignment)
         pango_layout_set_text(layout, s, -1)
+        if layouts.count >= 512 {
+            for cached in layouts.values { g_object_unref(UnsafeMutableRawPointer(cached)) }
+            layouts.removeAll(keepingCapacity: true)
+        }
+        g_object_ref(UnsafeMutableRawPointer(layout))   // one reference for the cache, one for the caller
+        layouts[key] = layout
         return layout
     }
 

@@ -60,32 +60,44 @@ public struct AuditWriter: Sendable {
     /// Appends one entry to the chain.
     @discardableResult
     public func record(_ event: AuditEvent) async throws -> AuditRecord {
+        try await record([event])[0]
+    }
+
+    /// Appends entries to the chain in order, in one multi-row insert (a batch of certificates has one each).
+    @discardableResult
+    public func record(_ events: [AuditEvent]) async throws -> [AuditRecord] {
+        guard !events.isEmpty else { return [] }
         if !chainLocked { try await AuditLog.lockChain(on: db) }
-        // The chain's tail and the new entry in plain SQL: every audited change passes here (Fluent's model
+        // The chain's tail and the new entries in plain SQL: every audited change passes here (Fluent's model
         // reflection cost more than the rest of a sign-in).
         let sql = try db.sql()
         let last = try await sql.raw("SELECT id, hash FROM \(ident: AuditEntry.schema) ORDER BY id DESC LIMIT 1").first()
-        let sequence = (try last?.decode(column: "id", as: Int.self) ?? 0) + 1
-        let previous = try last?.decode(column: "hash", as: String.self) ?? AuditRecord.genesisHash
+        var sequence = try last?.decode(column: "id", as: Int.self) ?? 0
+        var previous = try last?.decode(column: "hash", as: String.self) ?? AuditRecord.genesisHash
         let at = AuditRecord.timestamp(time.now())
         let actorID = actor.id?.uuidString
-        let hash = AuditRecord.computeHash(
-            sequence: sequence, occurredAt: at, actorID: actorID, actorName: actor.name, action: event.action,
-            targetType: event.targetType, targetID: event.targetID, reason: event.reason,
-            beforeDigest: event.beforeDigest, afterDigest: event.afterDigest, details: event.details,
-            previousHash: previous)
-        let record = AuditRecord(sequence: sequence, occurredAt: at, actorID: actorID, actorName: actor.name,
-                                 action: event.action, targetType: event.targetType, targetID: event.targetID,
-                                 reason: event.reason, beforeDigest: event.beforeDigest,
-                                 afterDigest: event.afterDigest, details: event.details, previousHash: previous,
-                                 hash: hash)
-        try await sql.raw("""
-            INSERT INTO \(ident: AuditEntry.schema) (id, occurred_at, actor_id, actor_name, action, target_type, target_id, reason, before_digest,
-            after_digest, details, prev_hash, hash) VALUES (\(bind: record.sequence), \(bind: record.occurredAt), \(bind: record.actorID),
-            \(bind: record.actorName), \(bind: record.action), \(bind: record.targetType), \(bind: record.targetID), \(bind: record.reason),
-            \(bind: record.beforeDigest), \(bind: record.afterDigest), \(bind: record.details), \(bind: record.previousHash), \(bind: record.hash))
-            """).run()
-        return record
+        var records: [AuditRecord] = []
+        records.reserveCapacity(events.count)
+        for event in events {
+            sequence += 1
+            let hash = AuditRecord.computeHash(
+                sequence: sequence, occurredAt: at, actorID: actorID, actorName: actor.name, action: event.action,
+                targetType: event.targetType, targetID: event.targetID, reason: event.reason,
+                beforeDigest: event.beforeDigest, afterDigest: event.afterDigest, details: event.details,
+                previousHash: previous)
+            records.append(AuditRecord(sequence: sequence, occurredAt: at, actorID: actorID, actorName: actor.name,
+                                       action: event.action, targetType: event.targetType, targetID: event.targetID,
+                                       reason: event.reason, beforeDigest: event.beforeDigest,
+                                       afterDigest: event.afterDigest, details: event.details, previousHash: previous,
+                                       hash: hash))
+            previous = hash
+        }
+        try await BulkInsert.rows(db, AuditEntry.schema, records.map { r in
+            [.int(r.sequence), .text(r.occurredAt), .text(r.actorID), .text(r.actorName), .text(r.action), .text(r.targetType), .text(r.targetID),
+             .text(r.reason), .text(r.beforeDigest), .text(r.afterDigest), .text(r.details), .text(r.previousHash), .text(r.hash)]
+        }, columns: ["id", "occurred_at", "actor_id", "actor_name", "action", "target_type", "target_id", "reason", "before_digest",
+                     "after_digest", "details", "prev_hash", "hash"])
+        return records
     }
 }
 

@@ -16,24 +16,40 @@ public enum CertificateStore {
         public func statusList(_ purpose: String) -> String { "\(base)/credentials/status/\(purpose)" }
     }
 
-    /// Passing candidates of the plan, final after publicity, who have no certificate yet.
-    public static func pending(planID: UUID, on db: any Database) async throws -> [ResultRecord] {
-        let results = try await ResultRecord.query(on: db).filter(\.$planID == planID).filter(\.$final == true)
-            .filter(\.$verdict == ResultRule.Verdict.passed.code).all()
-        let issued = Set(try await CertificateRecord.query(on: db).filter(\.$planID == planID).all().map(\.resultID))
-        return results.filter { !issued.contains($0.id!) }
+    /// A passing result, final after publicity, whose candidate has no certificate yet.
+    public struct Pending: Sendable {
+        public var resultID: UUID
+        public var candidateID: UUID
+        public var level: Int
+    }
+
+    /// Passing candidates of the plan, final after publicity, who have no certificate yet (in a stable order).
+    public static func pending(planID: UUID, on db: any Database) async throws -> [Pending] {
+        let rows = try await db.sql().raw("""
+            SELECT r.id, r.candidate_id, r.level FROM \(ident: ResultRecord.schema) r
+            WHERE r.plan_id = \(bind: planID) AND r.final = \(bind: true) AND r.verdict = \(bind: ResultRule.Verdict.passed.code)
+            AND NOT EXISTS (SELECT 1 FROM \(ident: CertificateRecord.schema) c WHERE c.result_id = r.id)
+            ORDER BY r.id
+            """).all()
+        return try rows.map {
+            Pending(resultID: try $0.decode(column: "id", as: UUID.self), candidateID: try $0.decode(column: "candidate_id", as: UUID.self),
+                    level: try $0.decode(column: "level", as: Int.self))
+        }
     }
 
     public struct Progress: Sendable {
         public var done: Int
         public var total: Int
+        /// Seconds spent so far in each step (reading holders, preparing on every core, writing), for the benchmark.
+        public var seconds: [String: Double] = [:]
     }
 
     /// Issues a certificate to every passing candidate of a finalised plan who has none, in chunks of `chunk` (one
-    /// audited transaction each, one audit entry per certificate). `progress` hears after each chunk.
+    /// audited transaction each, one audit entry per certificate). `progress` hears after each chunk. Returns the
+    /// numbers issued, in order.
     @discardableResult
-    public static func issue(planID: UUID, actor: AuditActor, sealer: ContentSealer, signer: CredentialSigner, links: Links, chunk: Int = 500,
-                             on db: any Database, time: any TimeSource, progress: @Sendable (Progress) async -> Void = { _ in }) async throws -> [CertificateRecord] {
+    public static func issue(planID: UUID, actor: AuditActor, sealer: ContentSealer, signer: CredentialSigner, links: Links, chunk: Int = 5000,
+                             on db: any Database, time: any TimeSource, progress: @Sendable (Progress) async -> Void = { _ in }) async throws -> [String] {
         guard let plan = try await StoredPlan.find(planID, on: db) else { throw DomainError.notFound(what: "plan") }
         guard try await PublicityRecord.query(on: db).filter(\.$planID == planID).filter(\.$finalizedAt != nil).count() > 0 else {
             throw DomainError.conflict(code: "not_final", zh: "公示结束、成绩确认后才能颁发证书", en: "results become final after publicity")
@@ -44,100 +60,190 @@ public enum CertificateStore {
         let standard = try await StandardStore.find(id: plan.standardID, on: db).standard()
         let workType = (try? plan.plan().workType).flatMap { $0 } ?? ""
         let todo = try await pending(planID: planID, on: db)
-        let total = todo.count
-        var issued: [CertificateRecord] = []
-        await progress(Progress(done: 0, total: total))
+        let key = try await signer.signingKey(on: db, time: time)
+        let batch = Batch(planID: planID, planNumber: plan.number, body: body, occupationCode: standard.occupation.code,
+                          occupationName: standard.occupation.name, workType: workType.isEmpty ? "--" : workType, actor: actor,
+                          sealer: sealer, key: key, links: links)
+        var issued: [String] = []
+        let steps = StepClock()
+        await progress(Progress(done: 0, total: todo.count))
         for start in stride(from: 0, to: todo.count, by: max(chunk, 1)) {
-            let part = Array(todo[start..<min(start + chunk, todo.count)])
-            issued += try await issueChunk(part, plan: plan, body: body, standard: standard, workType: workType, actor: actor, sealer: sealer,
-                                           signer: signer, links: links, on: db, time: time)
-            await progress(Progress(done: issued.count, total: total))
+            let part = Array(todo[start..<min(start + max(chunk, 1), todo.count)])
+            issued += try await issueChunk(part, batch: batch, steps: steps, on: db, time: time)
+            await progress(Progress(done: issued.count, total: todo.count, seconds: steps.seconds))
         }
         return issued
     }
 
-    static func issueChunk(_ results: [ResultRecord], plan: StoredPlan, body: CertificationBody, standard: OccupationalStandard, workType: String,
-                           actor: AuditActor, sealer: ContentSealer, signer: CredentialSigner, links: Links,
-                           on db: any Database, time: any TimeSource) async throws -> [CertificateRecord] {
-        let profiles = Dictionary(try await CandidateProfile.query(on: db).filter(\.$userID ~~ results.map(\.candidateID)).all().map { ($0.userID, $0) },
-                                  uniquingKeysWith: { a, _ in a })
+    /// What every certificate of one issuing run shares.
+    struct Batch: Sendable {
+        var planID: UUID
+        var planNumber: String
+        var body: CertificationBody
+        var occupationCode: String
+        var occupationName: String
+        var workType: String
+        var actor: AuditActor
+        var sealer: ContentSealer
+        var key: CredentialSigner.Key
+        var links: Links
+    }
+
+    /// The holder's details a certificate copies from the candidate's profile.
+    struct Holder: Sendable {
+        var fullName: String
+        var idType: String
+        var idCipher: String?
+        var idMasked: String
+        var photoKey: String?
+    }
+
+    /// A certificate ready to write: its row and its audit entry, made on every core (unsealing and sealing the ID
+    /// number, the keyed hash, the credential's JSON and its Ed25519 signature).
+    struct Prepared: Sendable {
+        var number: String
+        var row: [BulkInsert.Cell]
+        var event: [BulkInsert.Cell]
+        var audit: AuditEvent
+    }
+
+    static func issueChunk(_ results: [Pending], batch: Batch, steps: StepClock, on db: any Database, time: any TimeSource) async throws -> [String] {
+        var mark = ContinuousClock.now
+        let candidates = results.map(\.candidateID)
+        let sql = try db.sql()
+        var holders: [UUID: Holder] = [:]
+        for row in try await sql.select().columns("user_id", "full_name", "id_type", "id_number_cipher", "id_number_masked", "photo_key")
+            .from(CandidateProfile.schema).where("user_id", .in, candidates).all() {
+            let user = try row.decode(column: "user_id", as: UUID.self)
+            guard holders[user] == nil else { continue }
+            holders[user] = Holder(fullName: try row.decode(column: "full_name", as: String.self),
+                                   idType: try row.decode(column: "id_type", as: String?.self) ?? "resident-id",
+                                   idCipher: try row.decode(column: "id_number_cipher", as: String?.self),
+                                   idMasked: try row.decode(column: "id_number_masked", as: String?.self) ?? "",
+                                   photoKey: try row.decode(column: "photo_key", as: String?.self))
+        }
         // The site: where the candidate sat the plan's last session.
-        let sessions = try await ExamSession.query(on: db).filter(\.$planID == plan.requireID()).all()
-        let seats = try await SeatAssignment.query(on: db).filter(\.$sessionID ~~ sessions.compactMap(\.id)).filter(\.$candidateID ~~ results.map(\.candidateID)).all()
-        let sessionSite = Dictionary(sessions.map { ($0.id!, ($0.siteCode, $0.heldOn)) }, uniquingKeysWith: { a, _ in a })
+        let sessions = try await ExamSession.query(on: db).filter(\.$planID == batch.planID).all()
         var siteOf: [UUID: String] = [:]
-        for seat in seats.sorted(by: { (sessionSite[$0.sessionID]?.1 ?? "") < (sessionSite[$1.sessionID]?.1 ?? "") }) {
-            siteOf[seat.candidateID] = sessionSite[seat.sessionID]?.0
+        if !sessions.isEmpty {
+            let sessionSite = Dictionary(sessions.map { ($0.id!, ($0.siteCode, $0.heldOn)) }, uniquingKeysWith: { a, _ in a })
+            let seats = try await sql.select().columns("session_id", "candidate_id").from(SeatAssignment.schema)
+                .where("session_id", .in, sessions.compactMap(\.id)).where("candidate_id", .in, candidates).all()
+                .map { (session: try $0.decode(column: "session_id", as: UUID.self), candidate: try $0.decode(column: "candidate_id", as: UUID.self)) }
+            for seat in seats.sorted(by: { (sessionSite[$0.session]?.1 ?? "") < (sessionSite[$1.session]?.1 ?? "") }) {
+                siteOf[seat.candidate] = sessionSite[seat.session]?.0
+            }
         }
-        let today = time.now().chinaLocalDate
-        let hasher = sealer.keyedHasher(purpose: "id-number")
-        let sites = siteOf
-        return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+        for r in results where holders[r.candidateID]?.idCipher == nil {
+            throw DomainError.conflict(code: "no_id_number", zh: "考生缺少证件号码，不能颁发证书", en: "a candidate has no ID number on record")
+        }
+        let now = time.now()
+        let today = now.chinaLocalDate
+        let (sites, people) = (siteOf, holders)
+        let body = batch.body
+        steps.add("read holders", since: &mark)
+        let start = mark
+        let issued: ([String], ContinuousClock.Instant) = try await AuditLog.transaction(on: db, actor: batch.actor, time: time) { audit in
+            var mark = start
             // Issuing of the same plan may run twice at once: what the other has issued meanwhile is left alone.
-            let done = Set(try await CertificateRecord.query(on: audit.db).filter(\.$resultID ~~ results.compactMap(\.id)).all().map(\.resultID))
-            let results = results.filter { !done.contains($0.id!) }
-            guard !results.isEmpty else { return [] }
+            let sql = try audit.db.sql()
+            let done = Set(try await sql.select().column("result_id").from(CertificateRecord.schema)
+                .where("result_id", .in, results.map(\.resultID)).all().map { try $0.decode(column: "result_id", as: UUID.self) })
+            let results = results.filter { !done.contains($0.resultID) }
+            guard !results.isEmpty else { return ([], mark) }
             // Serials for each (site, level) in one step, then the status-list indexes.
-            var groups: [String: [ResultRecord]] = [:]
-            for r in results { groups["\(sites[r.candidateID] ?? body.sites.first?.code ?? "000000")|\(r.level)", default: []].append(r) }
-            var numbers: [UUID: String] = [:]
-            for (key, members) in groups {
+            var groups: [String: [Int]] = [:]
+            for (i, r) in results.enumerated() { groups["\(sites[r.candidateID] ?? body.sites.first?.code ?? "000000")|\(r.level)", default: []].append(i) }
+            var numbers = [String](repeating: "", count: results.count)
+            for (key, members) in groups.sorted(by: { $0.key < $1.key }) {
                 let parts = key.split(separator: "|").map(String.init)
-                let first = try await takeSerials(members.count, bodyCode: body.code, siteCode: parts[0], year: today.year % 100, level: Int(parts[1])!, on: audit.db)
-                for (i, r) in members.enumerated() {
-                    let n = CertificateNumber(bodyType: body.type, bodyCode: body.code, provinceCode: body.provinceCode, siteCode: parts[0],
-                                              year: today.year, level: r.level, serial: first + i)
-                    if let problem = CertificateNumber.problem(bodyCode: body.code, provinceCode: body.provinceCode, siteCode: parts[0], level: r.level, serial: first + i) {
-                        throw DomainError.conflict(code: "bad_number", zh: "无法编制证书编号：\(problem)", en: "cannot form a certificate number: \(problem)")
+                let level = Int(parts[1])!
+                let first = try await takeSerials(members.count, bodyCode: body.code, siteCode: parts[0], year: today.year % 100, level: level, on: audit.db)
+                if let problem = CertificateNumber.problem(bodyCode: body.code, provinceCode: body.provinceCode, siteCode: parts[0], level: level,
+                                                           serial: first + members.count - 1) {
+                    throw DomainError.conflict(code: "bad_number", zh: "无法编制证书编号：\(problem)", en: "cannot form a certificate number: \(problem)")
+                }
+                for (offset, i) in members.enumerated() {
+                    numbers[i] = CertificateNumber(bodyType: body.type, bodyCode: body.code, provinceCode: body.provinceCode, siteCode: parts[0],
+                                                   year: today.year, level: level, serial: first + offset).description
+                }
+            }
+            let nextIndex = try await sql.raw("SELECT MAX(status_index) AS m FROM \(ident: CertificateRecord.schema)").first()?
+                .decode(column: "m", as: Int?.self).map { $0 + 1 } ?? 0
+            let items = results.enumerated().map { (i, r) in (r, numbers[i], nextIndex + i) }
+            steps.add("numbers", since: &mark)
+            // Prepared on every core in parts, each part written while the next is prepared; a large transaction
+            // gets SQLite's large-write settings (see `BulkInsert`).
+            try await BulkInsert.beginLargeWrite(audit.db)
+            var written: [String] = []
+            var events: [AuditEvent] = []
+            var write: Task<Void, any Error>?
+            do {
+                for start in stride(from: 0, to: items.count, by: 1000) {
+                    let part = Array(items[start..<min(start + 1000, items.count)])
+                    let prepared = try await OnEveryCore.map(part) { slice in
+                        var random = RandomBytes(count: slice.count * 48)
+                        let hasher = batch.sealer.keyedHasher(purpose: "id-number")
+                        return slice.map { (r, number, statusIndex) in
+                            Result { try prepare(r, number: number, statusIndex: statusIndex, holder: people[r.candidateID]!, batch: batch, issued: now,
+                                                 today: today, random: &random, hasher: hasher) }
+                        }
+                    }.map { try $0.get() }
+                    steps.add("prepare and sign (every core)", since: &mark)
+                    try await write?.value
+                    steps.add("write certificates and events (waited)", since: &mark)
+                    let db = audit.db
+                    write = Task {
+                        try await BulkInsert.rows(db, CertificateRecord.schema, prepared.map(\.row), columns: certificateColumns)
+                        try await BulkInsert.rows(db, CertificateEvent.schema, prepared.map(\.event),
+                                                  columns: ["id", "certificate_id", "kind", "detail", "reason", "by_user", "at"])
                     }
-                    numbers[r.id!] = n.description
+                    written += prepared.map(\.number)
+                    events += prepared.map(\.audit)
                 }
+                try await write?.value
+                steps.add("write certificates and events (waited)", since: &mark)
+            } catch {
+                // Never leave a write running on the transaction's connection after it is rolled back.
+                _ = try? await write?.value
+                try? await BulkInsert.endLargeWrite(audit.db)
+                throw error
             }
-            let nextIndex = (try await CertificateRecord.query(on: audit.db).max(\.$statusIndex) ?? -1) + 1
-            var records: [CertificateRecord] = []
-            var credentials: [CertificateCredential] = []
-            for (i, r) in results.enumerated() {
-                guard let profile = profiles[r.candidateID], let cipher = profile.idNumberCipher else {
-                    throw DomainError.conflict(code: "no_id_number", zh: "考生缺少证件号码，不能颁发证书", en: "a candidate has no ID number on record")
-                }
-                let idNumber = String(decoding: try sealer.open(cipher, context: "candidate-id:\(r.candidateID.uuidString)"), as: UTF8.self)
-                let c = CertificateRecord()
-                c.id = UUID()
-                c.number = numbers[r.id!]!
-                c.printSerial = 1
-                c.planID = r.planID
-                c.resultID = r.id!
-                c.candidateID = r.candidateID
-                c.fullName = profile.fullName
-                c.idType = profile.idType ?? "resident-id"
-                c.idMasked = profile.idNumberMasked ?? ""
-                c.idCipher = try sealer.seal(Data(idNumber.utf8), context: "certificate-id:\(c.id!.uuidString)")
-                c.idHash = hasher(idNumber)
-                c.occupationCode = standard.occupation.code
-                c.occupationName = standard.occupation.name
-                c.workType = workType.isEmpty ? "--" : workType
-                c.level = r.level
-                c.issueDate = today.description
-                c.bodyName = body.name
-                c.siteCode = String(c.number.dropFirst(7).prefix(6))
-                c.photoKey = profile.photoKey
-                c.status = CertificateStatus.valid.rawValue
-                c.statusIndex = nextIndex + i
-                c.issuedAt = time.now()
-                c.issuedBy = actor.id
-                records.append(c)
-                credentials.append(credential(for: c, idNumber: idNumber, links: links))
-            }
-            let (jwts, _) = try await signer.sign(credentials, on: audit.db, time: time)
-            for (c, jwt) in zip(records, jwts) {
-                c.credential = jwt
-                try await c.create(on: audit.db)
-                try await event(c, .issued, detail: "print 1", reason: "", actor: actor, on: audit.db, time: time)
-                try await audit.record(AuditEvent(action: "certificate.issue", targetType: "certificate", targetID: c.number,
-                                                  details: "\(c.fullName) \(c.idMasked) \(c.occupationName) \(Level(c.level).fullName); plan \(plan.number)"))
-            }
-            return records
+            try await BulkInsert.endLargeWrite(audit.db)
+            try await audit.record(events)
+            steps.add("write audit entries", since: &mark)
+            return (written, mark)
         }
+        var end = issued.1
+        steps.add("commit", since: &end)
+        return issued.0
+    }
+
+    static let certificateColumns = ["id", "number", "print_serial", "plan_id", "result_id", "candidate_id", "full_name", "id_type", "id_masked", "id_cipher",
+                                     "id_hash", "occupation_code", "occupation_name", "work_type", "level", "issue_date", "body_name", "site_code", "photo_key",
+                                     "status", "status_reason", "status_index", "credential", "issued_at", "issued_by"]
+
+    static func prepare(_ r: Pending, number: String, statusIndex: Int, holder: Holder, batch: Batch, issued: Date, today: LocalDate,
+                        random: inout RandomBytes, hasher: (String) -> String) throws -> Prepared {
+        let id = random.uuid()
+        let idNumber = String(decoding: try batch.sealer.open(holder.idCipher ?? "", context: "candidate-id:\(r.candidateID.uuidString)"), as: UTF8.self)
+        let cipher = try batch.sealer.seal(Data(idNumber.utf8), context: "certificate-id:\(id.uuidString)", randomNonce: random.bytes(12))
+        let siteCode = String(number.dropFirst(7).prefix(6))
+        let content = CredentialContent(number: number, fullName: holder.fullName, occupationCode: batch.occupationCode, occupationName: batch.occupationName,
+                                        workType: batch.workType, level: r.level, issueDate: today.description, bodyName: batch.body.name,
+                                        statusIndex: statusIndex)
+        let jwt = try batch.key.sign(json: credential(for: content, idNumber: idNumber, links: batch.links).json)
+        let row: [BulkInsert.Cell] = [
+            .uuid(id), .text(number), .int(1), .uuid(batch.planID), .uuid(r.resultID), .uuid(r.candidateID), .text(holder.fullName), .text(holder.idType),
+            .text(holder.idMasked), .text(cipher), .text(hasher(idNumber)), .text(batch.occupationCode), .text(batch.occupationName), .text(batch.workType),
+            .int(r.level), .text(today.description), .text(batch.body.name), .text(siteCode), .text(holder.photoKey), .text(CertificateStatus.valid.rawValue),
+            .text(nil), .int(statusIndex), .text(jwt), .date(issued), .uuid(batch.actor.id),
+        ]
+        let event: [BulkInsert.Cell] = [.uuid(random.uuid()), .uuid(id), .text(CertificateEvent.Kind.issued.rawValue), .text("print 1"), .text(""),
+                                        .uuid(batch.actor.id), .date(issued)]
+        let audit = AuditEvent(action: "certificate.issue", targetType: "certificate", targetID: number,
+                               details: "\(holder.fullName) \(holder.idMasked) \(batch.occupationName) \(Level(r.level).fullName); plan \(batch.planNumber)")
+        return Prepared(number: number, row: row, event: event, audit: audit)
     }
 
     /// Takes `count` consecutive serials for (body, site, year, level); returns the first.
@@ -157,11 +263,31 @@ public enum CertificateStore {
         return last - count + 1
     }
 
+    /// What a certificate's credential says (from the record, or from a certificate being issued).
+    public struct CredentialContent: Sendable {
+        public var number, fullName, occupationCode, occupationName, workType: String
+        public var level: Int
+        public var issueDate, bodyName: String
+        public var statusIndex: Int
+
+        public init(_ c: CertificateRecord) {
+            self.init(number: c.number, fullName: c.fullName, occupationCode: c.occupationCode, occupationName: c.occupationName, workType: c.workType,
+                      level: c.level, issueDate: c.issueDate, bodyName: c.bodyName, statusIndex: c.statusIndex)
+        }
+
+        init(number: String, fullName: String, occupationCode: String, occupationName: String, workType: String, level: Int, issueDate: String,
+             bodyName: String, statusIndex: Int) {
+            (self.number, self.fullName, self.occupationCode, self.occupationName, self.workType) = (number, fullName, occupationCode, occupationName, workType)
+            (self.level, self.issueDate, self.bodyName, self.statusIndex) = (level, issueDate, bodyName, statusIndex)
+        }
+    }
+
     /// The credential for a certificate: the holder is identified by a salted hash of the ID number.
-    public static func credential(for c: CertificateRecord, idNumber: String, links: Links) -> CertificateCredential {
+    public static func credential(for c: CredentialContent, idNumber: String, links: Links) -> CertificateCredential {
         let salt = String(c.number.suffix(8))
-        let hash = SHA256.hash(data: Data((idNumber + salt).utf8)).map { String(format: "%02x", $0) }.joined()
-        let issued = TimeSlot(date: LocalDate(iso: c.issueDate) ?? .distantPast, startMinute: 0, minutes: 0).start
+        let hash = SHA256.hash(data: Data((idNumber + salt).utf8)).withUnsafeBytes { $0.hexString }
+        let date = LocalDate(iso: c.issueDate) ?? .distantPast
+        let issued = TimeSlot(date: date, startMinute: 0, minutes: 0).start
         let level = Level(c.level).fullName
         let subject = CertificateCredential.Subject(
             type: ["AchievementSubject"], name: c.fullName,
@@ -174,9 +300,11 @@ public enum CertificateStore {
             CertificateCredential.Status(id: "\(links.statusList(purpose))#\(c.statusIndex)", type: "BitstringStatusListEntry", statusPurpose: purpose,
                                          statusListIndex: String(c.statusIndex), statusListCredential: links.statusList(purpose))
         }
+        // Midnight in China is 16:00 UTC the day before.
+        let validFrom = AuditRecord.timestamp(issued).prefix(19) + "Z"
         return CertificateCredential(context: CertificateCredential.contexts, id: links.verify(c.number), type: ["VerifiableCredential", "OpenBadgeCredential"],
                                      name: "职业技能等级证书", issuer: .init(id: links.base, type: ["Profile"], name: c.bodyName),
-                                     validFrom: ISO8601DateFormatter().string(from: issued), credentialSubject: subject, credentialStatus: statuses,
+                                     validFrom: String(validFrom), credentialSubject: subject, credentialStatus: statuses,
                                      iss: links.base, jti: links.verify(c.number), sub: "sha256$" + hash, iat: Int(issued.timeIntervalSince1970),
                                      nbf: Int(issued.timeIntervalSince1970))
     }
@@ -277,6 +405,41 @@ public enum CertificateStore {
     }
 
     // MARK: Public lookups
+
+    /// What the public verification shows of a certificate.
+    public struct PublicView: Sendable {
+        public var number, status, fullName, idMasked, occupationName, workType: String
+        public var level: Int
+        public var issueDate, bodyName, credential: String
+
+        init(number: String, status: String, fullName: String, idMasked: String, occupationName: String, workType: String, level: Int,
+             issueDate: String, bodyName: String, credential: String) {
+            (self.number, self.status, self.fullName, self.idMasked, self.occupationName) = (number, status, fullName, idMasked, occupationName)
+            (self.workType, self.level, self.issueDate, self.bodyName, self.credential) = (workType, level, issueDate, bodyName, credential)
+        }
+
+        public init(_ c: CertificateRecord) {
+            self.init(number: c.number, status: c.status, fullName: c.fullName, idMasked: c.idMasked, occupationName: c.occupationName,
+                      workType: c.workType, level: c.level, issueDate: c.issueDate, bodyName: c.bodyName, credential: c.credential)
+        }
+    }
+
+    /// The public view of a certificate by number: one indexed read of the columns shown, without building a model
+    /// (this is the route anyone may call, as often as the rate limit allows).
+    public static func publicView(number: String, on db: any Database) async throws -> PublicView? {
+        guard CertificateNumber.isValid(number) else { return nil }
+        guard let row = try await db.sql().raw("""
+            SELECT number, status, full_name, id_masked, occupation_name, work_type, level, issue_date, body_name, credential
+            FROM \(ident: CertificateRecord.schema) WHERE number = \(bind: number)
+            """).first() else { return nil }
+        return PublicView(number: try row.decode(column: "number", as: String.self), status: try row.decode(column: "status", as: String.self),
+                          fullName: try row.decode(column: "full_name", as: String.self), idMasked: try row.decode(column: "id_masked", as: String.self),
+                          occupationName: try row.decode(column: "occupation_name", as: String.self),
+                          workType: try row.decode(column: "work_type", as: String.self), level: try row.decode(column: "level", as: Int.self),
+                          issueDate: try row.decode(column: "issue_date", as: String.self), bodyName: try row.decode(column: "body_name", as: String.self),
+                          credential: try row.decode(column: "credential", as: String.self))
+    }
+
 
     /// The public search: a name and the full ID number (through its keyed hash).
     public static func search(name: String, idNumber: String, sealer: ContentSealer, on db: any Database) async throws -> [CertificateRecord] {

@@ -454,7 +454,7 @@ extension DemoData {
         publicity.finalizedAt = now.addingTimeInterval(-6 * 86_400)
         try await publicity.create(on: db)
         let issued = try await CertificateStore.issue(planID: planID, actor: .system("demo"), sealer: sealer, signer: signer, links: links, on: db, time: time)
-        return issued.map(\.number).sorted()
+        return issued.sorted()
     }
 
     static let certificateHolders = ["陈示例", "林示例", "黄示例"]

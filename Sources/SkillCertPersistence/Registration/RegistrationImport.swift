@@ -108,13 +108,7 @@ public enum RegistrationImport {
                 var state = State()
                 let clock = ContinuousClock()
                 var timings: [String: Duration] = [:]
-                let sqlite = (audit.db as? any SQLDatabase)?.dialect.name == "sqlite"
-                // A large transaction spills SQLite's small default page cache to the WAL again and again; and each
-                // multi-row INSERT copies every page it touches to a statement journal, a temporary file by default.
-                if sqlite, let sql = audit.db as? any SQLDatabase {
-                    try await sql.raw("PRAGMA cache_size = -65536").run()
-                    try await sql.raw("PRAGMA temp_store = MEMORY").run()
-                }
+                try await BulkInsert.beginLargeWrite(audit.db)
                 // Chunk N is looked up and written while chunk N+1 is checked: the checking is CPU work on every
                 // core, the rest is SQLite's on the transaction's connection.
                 // Up to `writesAhead` chunks wait for the writer, each write task starting when the one before it
@@ -178,10 +172,10 @@ public enum RegistrationImport {
                 } catch {
                     // Never leave a write running on the transaction's connection after it is rolled back.
                     for write in pending { _ = try? await write.value }
-                    if sqlite, let sql = audit.db as? any SQLDatabase { try? await restoreSQLiteSettings(sql) }
+                    try? await BulkInsert.endLargeWrite(audit.db)
                     throw error
                 }
-                if sqlite, let sql = audit.db as? any SQLDatabase { try await restoreSQLiteSettings(sql) }
+                try await BulkInsert.endLargeWrite(audit.db)
                 if state.errors.isEmpty, p.capacity > 0 {
                     let active = try await StoredApplication.query(on: audit.db).filter(\.$planID == planID)
                         .filter(\.$status !~ [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]).count()
@@ -224,12 +218,6 @@ public enum RegistrationImport {
             }
             return Report(imported: 0, newCandidates: 0, errors: errors, batchID: nil, rows: rejected.rows)
         }
-    }
-
-    /// SQLite's defaults again, for the next user of this pooled connection.
-    static func restoreSQLiteSettings(_ sql: any SQLDatabase) async throws {
-        try await sql.raw("PRAGMA cache_size = -2000").run()
-        try await sql.raw("PRAGMA temp_store = DEFAULT").run()
     }
 
     struct Rejected: Error {
@@ -510,43 +498,11 @@ public enum RegistrationImport {
         return prepared
     }
 
-    /// Checks rows on every core, outside Swift's cooperative pool: that pool has one thread per core, and the
-    /// writer's code between its SQLite calls must not queue behind the checking. Results come back in file order.
+    /// Checks rows on every core (see `OnEveryCore`); results come back in file order.
     static func checkOnEveryCore(_ rows: [TableRow], context: Context, header: [Key: Int]) async -> [Checked] {
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let size = max(1, (rows.count + parts - 1) / parts)
-        let slices = stride(from: 0, to: rows.count, by: size).map { Array(rows[$0..<min($0 + size, rows.count)]) }
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                let results = Slots<[Checked]>(count: slices.count, initial: [])
-                DispatchQueue.concurrentPerform(iterations: slices.count) { i in
-                    var random = RandomBytes(count: slices[i].count * 48)
-                    results.set(i, slices[i].map { context.check($0, header: header, random: &random) })
-                }
-                continuation.resume(returning: results.take().flatMap { $0 })
-            }
-        }
-    }
-
-    /// Fixed slots that concurrent workers fill, each worker its own index.
-    final class Slots<T>: @unchecked Sendable {
-        private let storage: UnsafeMutablePointer<T>
-        private let count: Int
-
-        init(count: Int, initial: T) {
-            self.count = count
-            storage = .allocate(capacity: max(count, 1))
-            storage.initialize(repeating: initial, count: count)
-        }
-
-        func set(_ index: Int, _ value: T) { storage[index] = value }
-
-        /// The filled slots, once every worker is done.
-        func take() -> [T] { Array(UnsafeBufferPointer(start: storage, count: count)) }
-
-        deinit {
-            storage.deinitialize(count: count)
-            storage.deallocate()
+        await OnEveryCore.map(rows) { slice in
+            var random = RandomBytes(count: slice.count * 48)
+            return slice.map { context.check($0, header: header, random: &random) }
         }
     }
 
@@ -609,7 +565,7 @@ public enum RegistrationImport {
                        on db: any Database, time: any TimeSource) async throws -> (imported: Int, created: Int) {
         let now = time.now()
         var random = RandomBytes(count: prepared.count * 48)
-        var users: [[Cell]] = [], roles: [[Cell]] = [], profiles: [[Cell]] = [], applications: [[Cell]] = []
+        var users: [[BulkInsert.Cell]] = [], roles: [[BulkInsert.Cell]] = [], profiles: [[BulkInsert.Cell]] = [], applications: [[BulkInsert.Cell]] = []
         for row in prepared {
             let userID = row.existingUser ?? row.newUserID
             if row.existingUser == nil {
@@ -624,65 +580,16 @@ public enum RegistrationImport {
                                  .text(row.profileJSON), .bool(row.eligible), .text(row.explanation), .text(nil), .text(nil), .uuid(nil), .bool(false),
                                  .date(now), .date(now), .text(row.employer), .text(payment), .text(nil), .uuid(batchID)])
         }
-        try await insertRows(db, User.schema, users,
+        try await BulkInsert.rows(db, User.schema, users,
                              columns: ["id", "username", "display_name", "password_hash", "is_active", "failed_logins", "locked_until", "last_login_at", "created_at"])
-        try await insertRows(db, UserRoleAssignment.schema, roles, columns: ["id", "user_id", "role"])
-        try await insertRows(db, CandidateProfile.schema, profiles,
+        try await BulkInsert.rows(db, UserRoleAssignment.schema, roles, columns: ["id", "user_id", "role"])
+        try await BulkInsert.rows(db, CandidateProfile.schema, profiles,
                              columns: ["id", "user_id", "full_name", "id_type", "id_number_cipher", "id_number_hash", "id_number_masked", "birth_date", "sex",
                                        "phone_cipher", "phone_hash", "phone_masked", "email", "employer", "updated_at", "background", "photo_key", "photo_media_type"])
-        try await insertRows(db, StoredApplication.schema, applications,
+        try await BulkInsert.rows(db, StoredApplication.schema, applications,
                              columns: ["id", "plan_id", "candidate_id", "level", "status", "profile", "engine_eligible", "engine_explanation", "decision_reason",
                                        "more_deadline", "reviewed_by", "overridden", "created_at", "updated_at", "employer", "payment_status", "receipt_number", "batch_id"])
         return (applications.count, users.count)
-    }
-
-    /// One value to insert, typed as the column is, so it binds natively on SQLite and on PostgreSQL.
-    enum Cell: Sendable {
-        case text(String?), uuid(UUID?), date(Date?), bool(Bool), int(Int)
-
-        /// As Fluent's SQLite driver stores it: UUIDs as text, dates as seconds since 1970, booleans as 0/1.
-        var sqlite: SQLiteData {
-            switch self {
-            case .text(let v): v.map { .text($0) } ?? .null
-            case .uuid(let v): v.map { .text($0.text) } ?? .null
-            case .date(let v): v.map { .float($0.timeIntervalSince1970) } ?? .null
-            case .bool(let v): .integer(v ? 1 : 0)
-            case .int(let v): .integer(v)
-            }
-        }
-
-        var encodable: any Encodable & Sendable {
-            switch self {
-            case .text(let v): v
-            case .uuid(let v): v
-            case .date(let v): v
-            case .bool(let v): v
-            case .int(let v): v
-            }
-        }
-    }
-
-    static func insertRows(_ db: any Database, _ table: String, _ rows: [[Cell]], columns: [String]) async throws {
-        guard !rows.isEmpty else { return }
-        // Within SQLite's 32,766 bound parameters per statement.
-        let perStatement = max(1, 30_000 / columns.count)
-        for start in stride(from: 0, to: rows.count, by: perStatement) {
-            let part = rows[start..<min(start + perStatement, rows.count)]
-            if let sqlite = db as? any SQLiteDatabase {
-                // SQLite directly: SQLKit would encode every value through Codable and serialise the statement again.
-                let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-                let sql = "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0)\"" }.joined(separator: ",") + ") VALUES "
-                    + Array(repeating: tuple, count: part.count).joined(separator: ",")
-                var binds: [SQLiteData] = []
-                binds.reserveCapacity(part.count * columns.count)
-                for row in part { for cell in row { binds.append(cell.sqlite) } }
-                _ = try await sqlite.query(sql, binds)
-            } else {
-                var insert = try db.sql().insert(into: table).columns(columns)
-                for row in part { insert = insert.values(row.map(\.encodable)) }
-                try await insert.run()
-            }
-        }
     }
 
     /// `四级`, `四级/中级工`, `中级工`, `4`.

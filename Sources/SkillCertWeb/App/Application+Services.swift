@@ -179,8 +179,10 @@ actor AddressThrottle {
 }
 
 /// A token bucket per client address: `perMinute` requests a minute, refilled continuously, with bursts up to the
-/// same number. O(1) per request, for routes anyone may call (certificate lookups).
-actor RateLimiter {
+/// same number. O(1) per request under a lock (no actor hop on the lookup path), for routes anyone may call
+/// (certificate lookups).
+final class RateLimiter: @unchecked Sendable {  // `buckets` only under `lock`
+    private let lock = NSLock()
     private var buckets: [String: (tokens: Double, at: Date)] = [:]
     private let perMinute: Double
 
@@ -188,20 +190,22 @@ actor RateLimiter {
 
     /// Takes one request's token; returns the seconds to wait when there is none.
     func take(_ address: String, now: Date) -> Int? {
-        var bucket = buckets[address] ?? (perMinute, now)
-        bucket.tokens = min(perMinute, bucket.tokens + now.timeIntervalSince(bucket.at) * perMinute / 60)
-        bucket.at = now
-        guard bucket.tokens >= 1 else {
+        lock.withLock {
+            var bucket = buckets[address] ?? (perMinute, now)
+            bucket.tokens = min(perMinute, bucket.tokens + now.timeIntervalSince(bucket.at) * perMinute / 60)
+            bucket.at = now
+            guard bucket.tokens >= 1 else {
+                buckets[address] = bucket
+                return max(1, Int(((1 - bucket.tokens) * 60 / perMinute).rounded(.up)))
+            }
+            bucket.tokens -= 1
             buckets[address] = bucket
-            return max(1, Int(((1 - bucket.tokens) * 60 / perMinute).rounded(.up)))
+            if buckets.count > 100_000 {
+                // Bound memory: forget addresses whose buckets have refilled.
+                buckets = buckets.filter { now.timeIntervalSince($0.value.at) < 60 }
+            }
+            return nil
         }
-        bucket.tokens -= 1
-        buckets[address] = bucket
-        if buckets.count > 100_000 {
-            // Bound memory: forget addresses whose buckets have refilled.
-            buckets = buckets.filter { now.timeIntervalSince($0.value.at) < 60 }
-        }
-        return nil
     }
 }
 
