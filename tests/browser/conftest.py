@@ -93,6 +93,26 @@ def wait_for_text(driver, text: str, timeout: float = 30) -> None:
                                          message=f"page never showed {text!r}")
 
 
+def wait_gone(driver, element, timeout: float = 30) -> None:
+    """Waits until `element` has left the document (the page was replaced after a form post). Chromium may answer a
+    check made while the old page is being torn down with a generic inspector error ("Node with given id does not
+    belong to the document") instead of a stale-element error: both mean the element is gone."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def gone(_):
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    WebDriverWait(driver, timeout).until(gone, message="the page was not replaced")
+
+
 def screenshot(driver, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))

@@ -5,10 +5,9 @@ import tempfile
 import urllib.request
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import last_code, screenshot, set_value, sign_in, wait_for_text
+from conftest import last_code, screenshot, set_value, sign_in, wait_for_text, wait_gone
 
 HEADER = "姓名,证件类型,证件号码,手机号码,工作单位,申报等级,本职业工作开始日期"
 ROWS = ["吴示例,居民身份证,110101199003070011,13700000001,示例供电公司,四级,2012-07-01",
@@ -69,7 +68,7 @@ def test_session_seats_staff_tickets(server, browser):
     Select(browser.find_element(By.ID, "f-role")).select_by_value("invigilator")
     button = browser.find_element(By.ID, "assign")
     button.click()
-    WebDriverWait(browser, 10).until(EC.staleness_of(button))
+    wait_gone(browser, button)
     wait_for_text(browser, "郑涛（示例）须回避")
     assert "同属“示例供电公司”" in browser.page_source
     screenshot(browser, "session-recusal")
@@ -83,7 +82,7 @@ def test_session_seats_staff_tickets(server, browser):
         button = browser.find_element(By.ID, "assign")
         button.click()
         # The notice is already on the page from the previous assignment: wait for the new page instead.
-        WebDriverWait(browser, 10).until(EC.staleness_of(button))
+        wait_gone(browser, button)
         wait_for_text(browser, "已安排")
     assert browser.find_elements(By.ID, "staffing-ok")
     screenshot(browser, "session-staffed")

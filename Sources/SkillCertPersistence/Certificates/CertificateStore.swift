@@ -67,10 +67,21 @@ public enum CertificateStore {
         var issued: [String] = []
         let steps = StepClock()
         await progress(Progress(done: 0, total: todo.count))
-        for start in stride(from: 0, to: todo.count, by: max(chunk, 1)) {
-            let part = Array(todo[start..<min(start + max(chunk, 1), todo.count)])
-            issued += try await issueChunk(part, batch: batch, steps: steps, on: db, time: time)
-            await progress(Progress(done: issued.count, total: todo.count, seconds: steps.seconds))
+        let parts = stride(from: 0, to: todo.count, by: max(chunk, 1)).map { Array(todo[$0..<min($0 + max(chunk, 1), todo.count)]) }
+        // The next chunk's holders are read while this chunk is issued (on another pooled connection when there is one).
+        var next: Task<Holders, any Error>? = parts.first.map { part in Task { try await holders(of: part, planID: planID, on: db) } }
+        do {
+            for (i, part) in parts.enumerated() {
+                var mark = ContinuousClock.now
+                let holders = try await next!.value
+                steps.add("read holders (waited)", since: &mark)
+                next = i + 1 < parts.count ? Task { [part = parts[i + 1]] in try await Self.holders(of: part, planID: planID, on: db) } : nil
+                issued += try await issueChunk(part, holders: holders, batch: batch, steps: steps, on: db, time: time)
+                await progress(Progress(done: issued.count, total: todo.count, seconds: steps.seconds))
+            }
+        } catch {
+            _ = try? await next?.value
+            throw error
         }
         return issued
     }
@@ -107,42 +118,49 @@ public enum CertificateStore {
         var audit: AuditEvent
     }
 
-    static func issueChunk(_ results: [Pending], batch: Batch, steps: StepClock, on db: any Database, time: any TimeSource) async throws -> [String] {
-        var mark = ContinuousClock.now
+    /// The holders of a chunk, and the site where each sat the plan's last session.
+    struct Holders: Sendable {
+        var people: [UUID: Holder] = [:]
+        var sites: [UUID: String] = [:]
+    }
+
+    static func holders(of results: [Pending], planID: UUID, on db: any Database) async throws -> Holders {
         let candidates = results.map(\.candidateID)
         let sql = try db.sql()
-        var holders: [UUID: Holder] = [:]
+        var out = Holders()
         for row in try await sql.select().columns("user_id", "full_name", "id_type", "id_number_cipher", "id_number_masked", "photo_key")
             .from(CandidateProfile.schema).where("user_id", .in, candidates).all() {
             let user = try row.decode(column: "user_id", as: UUID.self)
-            guard holders[user] == nil else { continue }
-            holders[user] = Holder(fullName: try row.decode(column: "full_name", as: String.self),
-                                   idType: try row.decode(column: "id_type", as: String?.self) ?? "resident-id",
-                                   idCipher: try row.decode(column: "id_number_cipher", as: String?.self),
-                                   idMasked: try row.decode(column: "id_number_masked", as: String?.self) ?? "",
-                                   photoKey: try row.decode(column: "photo_key", as: String?.self))
+            guard out.people[user] == nil else { continue }
+            out.people[user] = Holder(fullName: try row.decode(column: "full_name", as: String.self),
+                                      idType: try row.decode(column: "id_type", as: String?.self) ?? "resident-id",
+                                      idCipher: try row.decode(column: "id_number_cipher", as: String?.self),
+                                      idMasked: try row.decode(column: "id_number_masked", as: String?.self) ?? "",
+                                      photoKey: try row.decode(column: "photo_key", as: String?.self))
         }
-        // The site: where the candidate sat the plan's last session.
-        let sessions = try await ExamSession.query(on: db).filter(\.$planID == batch.planID).all()
-        var siteOf: [UUID: String] = [:]
+        let sessions = try await ExamSession.query(on: db).filter(\.$planID == planID).all()
         if !sessions.isEmpty {
             let sessionSite = Dictionary(sessions.map { ($0.id!, ($0.siteCode, $0.heldOn)) }, uniquingKeysWith: { a, _ in a })
             let seats = try await sql.select().columns("session_id", "candidate_id").from(SeatAssignment.schema)
                 .where("session_id", .in, sessions.compactMap(\.id)).where("candidate_id", .in, candidates).all()
                 .map { (session: try $0.decode(column: "session_id", as: UUID.self), candidate: try $0.decode(column: "candidate_id", as: UUID.self)) }
             for seat in seats.sorted(by: { (sessionSite[$0.session]?.1 ?? "") < (sessionSite[$1.session]?.1 ?? "") }) {
-                siteOf[seat.candidate] = sessionSite[seat.session]?.0
+                out.sites[seat.candidate] = sessionSite[seat.session]?.0
             }
         }
-        for r in results where holders[r.candidateID]?.idCipher == nil {
+        return out
+    }
+
+    static func issueChunk(_ results: [Pending], holders: Holders, batch: Batch, steps: StepClock, on db: any Database,
+                           time: any TimeSource) async throws -> [String] {
+        for r in results where holders.people[r.candidateID]?.idCipher == nil {
             throw DomainError.conflict(code: "no_id_number", zh: "考生缺少证件号码，不能颁发证书", en: "a candidate has no ID number on record")
         }
         let now = time.now()
         let today = now.chinaLocalDate
-        let (sites, people) = (siteOf, holders)
+        let (sites, people) = (holders.sites, holders.people)
         let body = batch.body
-        steps.add("read holders", since: &mark)
-        let start = mark
+        let start = ContinuousClock.now
         let issued: ([String], ContinuousClock.Instant) = try await AuditLog.transaction(on: db, actor: batch.actor, time: time) { audit in
             var mark = start
             // Issuing of the same plan may run twice at once: what the other has issued meanwhile is left alone.
@@ -176,7 +194,6 @@ public enum CertificateStore {
             // gets SQLite's large-write settings (see `BulkInsert`).
             try await BulkInsert.beginLargeWrite(audit.db)
             var written: [String] = []
-            var events: [AuditEvent] = []
             var write: Task<Void, any Error>?
             do {
                 for start in stride(from: 0, to: items.count, by: 1000) {
@@ -191,18 +208,18 @@ public enum CertificateStore {
                     }.map { try $0.get() }
                     steps.add("prepare and sign (every core)", since: &mark)
                     try await write?.value
-                    steps.add("write certificates and events (waited)", since: &mark)
+                    steps.add("write certificates, events and audit entries (waited)", since: &mark)
                     let db = audit.db
                     write = Task {
                         try await BulkInsert.rows(db, CertificateRecord.schema, prepared.map(\.row), columns: certificateColumns)
                         try await BulkInsert.rows(db, CertificateEvent.schema, prepared.map(\.event),
                                                   columns: ["id", "certificate_id", "kind", "detail", "reason", "by_user", "at"])
+                        try await audit.record(prepared.map(\.audit))
                     }
                     written += prepared.map(\.number)
-                    events += prepared.map(\.audit)
                 }
                 try await write?.value
-                steps.add("write certificates and events (waited)", since: &mark)
+                steps.add("write certificates, events and audit entries (waited)", since: &mark)
             } catch {
                 // Never leave a write running on the transaction's connection after it is rolled back.
                 _ = try? await write?.value
@@ -210,8 +227,6 @@ public enum CertificateStore {
                 throw error
             }
             try await BulkInsert.endLargeWrite(audit.db)
-            try await audit.record(events)
-            steps.add("write audit entries", since: &mark)
             return (written, mark)
         }
         var end = issued.1
