@@ -37,12 +37,16 @@ test-postgres:
 test-browser:
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/browser
 
-## Benchmarks on a release build (not part of make test): paper assembly against HiGHS; batch registration import.
+## Benchmarks on a release build (not part of make test): paper assembly against HiGHS; batch registration import;
+## the exam's start burst and autosaves; certificate issuing, the batch PDF and public lookups.
+# A small JPEG to stand for the holder's photo on every page of the batch PDF (skipped when absent).
+BENCH_PHOTO ?= /usr/share/doc/nodejs/thin-white-stripe.jpg
 bench: deps
 	swift build -c release --product skillcert
 	.build/release/skillcert bench assembly
 	.build/release/skillcert bench import
 	.build/release/skillcert bench exam
+	.build/release/skillcert bench certificates $(if $(wildcard $(BENCH_PHOTO)),--photo $(BENCH_PHOTO))
 
 clean:
 	rm -rf .build data

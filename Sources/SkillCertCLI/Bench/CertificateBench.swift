@@ -20,6 +20,7 @@ struct CertificateBench: AsyncParsableCommand {
     @ArgumentParser.Option(help: "Seconds for the plaintext reference and for the lookups.") var seconds = 10
     @ArgumentParser.Option(help: "Requests in flight at once.") var concurrency = 32
     @ArgumentParser.Option(help: "A JPEG photo to put on every page of the batch PDF.") var photo: String?
+    @ArgumentParser.Option(help: "Certificates per issuing transaction.") var chunk = 5000
     @ArgumentParser.Option(help: "Certificates in the database for the lookups: the issued ones, then copies of them under other numbers.")
     var lookupTotal = 1_000_000
 
@@ -50,7 +51,7 @@ struct CertificateBench: AsyncParsableCommand {
             var issued: [String] = []
             let took = try await clock.measure {
                 issued = try await CertificateStore.issue(planID: plan.requireID(), actor: .system("bench"), sealer: sealer, signer: signer,
-                                                         links: .init(base: "https://certs.example.cn"), on: app.db, time: time) { p in
+                                                         links: .init(base: "https://certs.example.cn"), chunk: chunk, on: app.db, time: time) { p in
                     if p.done == p.total { steps.set(p.seconds) }
                 }
             }
