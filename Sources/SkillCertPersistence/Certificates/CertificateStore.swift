@@ -1,5 +1,6 @@
 import Crypto
 import FluentKit
+import FluentSQLiteDriver
 import Foundation
 import SQLKit
 import SkillCertCore
@@ -443,6 +444,14 @@ public enum CertificateStore {
     /// (this is the route anyone may call, as often as the rate limit allows).
     public static func publicView(number: String, on db: any Database) async throws -> PublicView? {
         guard CertificateNumber.isValid(number) else { return nil }
+        if let sqlite = db as? any SQLiteDatabase {
+            // SQLite directly: SQLKit would serialise the statement again and decode each column through Codable.
+            guard let row = try await sqlite.query(publicViewSQL, [.text(number)]).first else { return nil }
+            func text(_ column: String) -> String { row.column(column)?.string ?? "" }
+            return PublicView(number: text("number"), status: text("status"), fullName: text("full_name"), idMasked: text("id_masked"),
+                              occupationName: text("occupation_name"), workType: text("work_type"), level: row.column("level")?.integer ?? 0,
+                              issueDate: text("issue_date"), bodyName: text("body_name"), credential: text("credential"))
+        }
         guard let row = try await db.sql().raw("""
             SELECT number, status, full_name, id_masked, occupation_name, work_type, level, issue_date, body_name, credential
             FROM \(ident: CertificateRecord.schema) WHERE number = \(bind: number)
@@ -455,6 +464,11 @@ public enum CertificateStore {
                           credential: try row.decode(column: "credential", as: String.self))
     }
 
+
+    static let publicViewSQL = """
+        SELECT number, status, full_name, id_masked, occupation_name, work_type, level, issue_date, body_name, credential
+        FROM "\(CertificateRecord.schema)" WHERE number = ?
+        """
 
     /// The public search: a name and the full ID number (through its keyed hash).
     public static func search(name: String, idNumber: String, sealer: ContentSealer, on db: any Database) async throws -> [CertificateRecord] {
