@@ -192,7 +192,6 @@ public actor CredentialSigner {
     /// The key that signs now (created on first use), with its private half opened.
     public func signingKey(on db: any Database, time: any TimeSource) async throws -> Key {
         let key = try await activeKey(on: db, time: time)
-        try await ensureLoaded(key)
         let raw = try sealer.open(key.privateSealed, context: "signing-key:\(key.kid)")
         return Key(kid: key.kid, privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
     }

@@ -91,13 +91,7 @@ public enum DemoData {
             materials: [.init(level: 4, items: ["身份证正反面", "学历证书"]),
                         .init(level: 3, items: ["身份证正反面", "四级/中级工证书", "单位出具的工作年限证明"])],
             notes: "示例数据：本计划仅用于试用系统。")
-        let coordActor = AuditActor(id: coord.id, name: coord.username)
-        let row = try await PlanStore.create(plan, actor: coordActor, on: db, time: time)
-        let id = try row.requireID()
-        try await PlanStore.act(.submit, id: id, reason: nil, actor: coordActor, on: db, time: time)
-        try await PlanStore.act(.approve, id: id, reason: nil, actor: AuditActor(id: leader.id, name: leader.username), on: db, time: time)
-        try await PlanStore.act(.publish, id: id, reason: nil, actor: coordActor, on: db, time: time)
-        return row.number
+        return try await publish(plan, coordinator: coord, leader: leader, on: db, time: time).number
     }
 
     /// Examiners qualified for 电工 up to 三级 and a supervisor, all appointed a year ago; rooms at the first site.
@@ -414,12 +408,8 @@ extension DemoData {
             occupationName: "电工", levels: [4], workType: nil, registrationOpens: today.adding(days: -150), registrationCloses: today.adding(days: -120),
             examDates: [.init(part: .theory, date: today.adding(days: -100)), .init(part: .skills, date: today.adding(days: -99))],
             venues: ["南京玄武认定站点（示例）"], feeYuan: 200, capacity: 50, materials: [], notes: "示例数据：已结束并颁发证书的批次。")
-        let coordActor = AuditActor(id: coord.id, name: coord.username)
-        let plan = try await PlanStore.create(earlier, actor: coordActor, on: db, time: time)
+        let plan = try await publish(earlier, coordinator: coord, leader: leader, on: db, time: time)
         let planID = try plan.requireID()
-        try await PlanStore.act(.submit, id: planID, reason: nil, actor: coordActor, on: db, time: time)
-        try await PlanStore.act(.approve, id: planID, reason: nil, actor: AuditActor(id: leader.id, name: leader.username), on: db, time: time)
-        try await PlanStore.act(.publish, id: planID, reason: nil, actor: coordActor, on: db, time: time)
         let serial = String(format: "%03d", Int.random(in: 0..<1000))
         var results: [UUID] = []
         for (i, name) in certificateHolders.enumerated() {
@@ -458,6 +448,18 @@ extension DemoData {
     }
 
     static let certificateHolders = ["陈示例", "林示例", "黄示例"]
+
+    /// A sample plan through its life cycle as the roles do it: the coordinator drafts and submits, the leader
+    /// approves, the coordinator publishes.
+    static func publish(_ plan: CertificationPlan, coordinator: User, leader: User, on db: any Database, time: any TimeSource) async throws -> StoredPlan {
+        let coordActor = AuditActor(id: coordinator.id, name: coordinator.username)
+        let row = try await PlanStore.create(plan, actor: coordActor, on: db, time: time)
+        let id = try row.requireID()
+        try await PlanStore.act(.submit, id: id, reason: nil, actor: coordActor, on: db, time: time)
+        try await PlanStore.act(.approve, id: id, reason: nil, actor: AuditActor(id: leader.id, name: leader.username), on: db, time: time)
+        try await PlanStore.act(.publish, id: id, reason: nil, actor: coordActor, on: db, time: time)
+        return row
+    }
 }
 
 extension DemoData {
