@@ -76,4 +76,27 @@ struct StatisticsTests {
         #expect(report.tasks.count == 1 && report.tasks[0].candidates == 3 && close(report.tasks[0].icc, 0.851692638))
         #expect(ExaminerConsistency.icc1([[70, 70]]) == nil)
     }
+
+    @Test("pass rates group counted outcomes by a dimension; periods bucket release days; absentees count against the rate")
+    func passRates() throws {
+        func o(_ occupation: String, _ level: String, _ verdict: String, _ n: Int) -> PassRates.Outcome {
+            PassRates.Outcome(values: [.occupation: occupation, .level: level], verdict: verdict, count: n)
+        }
+        let outcomes = [o("电工", "4 四级", "passed", 30), o("电工", "4 四级", "failed", 8), o("电工", "4 四级", "incomplete", 2),
+                        o("电工", "3 三级", "passed", 5), o("焊工", "4 四级", "passed", 1), o("焊工", "4 四级", "failed", 3)]
+        let byOccupation = PassRates.group(outcomes, by: .occupation)
+        #expect(byOccupation.map(\.key) == ["电工", "焊工"])
+        #expect(byOccupation[0].total == 45 && byOccupation[0].passed == 35 && byOccupation[0].failed == 8 && byOccupation[0].incomplete == 2)
+        #expect(byOccupation[0].passRate == 35.0 / 45 && byOccupation[0].passRateOfPresent == 35.0 / 43)
+        #expect(byOccupation[1].passRate == 0.25)
+        // Levels in their order, not by size.
+        #expect(PassRates.group(outcomes, by: .level).map(\.key) == ["3 三级", "4 四级"])
+        let total = PassRates.total(outcomes)
+        #expect(total.total == 49 && total.passed == 36 && total.incomplete == 2)
+        #expect(PassRates.total([]).passRate == nil)
+        let day = try #require(LocalDate(iso: "2026-11-28"))
+        #expect(PassRates.Granularity.month.label(day) == "2026-11" && PassRates.Granularity.quarter.label(day) == "2026 Q4"
+                && PassRates.Granularity.year.label(day) == "2026")
+        #expect(PassRates.Granularity.quarter.label(try #require(LocalDate(iso: "2027-03-31"))) == "2027 Q1")
+    }
 }

@@ -177,6 +177,31 @@ public struct ComputerExam {
 
     /// Moves the test clock to `minutes` after the session's start (negative: before it).
     public func at(minutes: Double, _ t: TestApp) { ExamFixture.at(minutes: minutes, t) }
+
+    /// Every candidate signs in, answers (`answers[c][i]`: candidate c's response to `ComputerExam.items[i]`, nil for
+    /// none) and submits; the clock ends half a minute after the start.
+    public func sit(_ t: TestApp, answers: [[[String]?]]) async throws {
+        at(minutes: -20, t)
+        var tokens: [String] = []
+        for login in logins.prefix(answers.count) {
+            tokens.append(try await AttemptStore.login(ticketNumber: login.ticket, idNumber: login.idNumber, sessionPassword: nil,
+                                                       sealer: ExamFixture.sealer, on: t.db, time: t.time).token)
+        }
+        at(minutes: 0.5, t)
+        for (token, responses) in zip(tokens, answers) {
+            guard let signedIn = try await AttemptStore.authenticate(token: token, on: t.db) else { throw DomainError.notFound(what: "attempt") }
+            // Loading the paper starts the attempt.
+            _ = try await AttemptStore.view(signedIn, sealer: ExamFixture.sealer, on: t.db, time: t.time)
+            guard let attempt = try await AttemptStore.authenticate(token: token, on: t.db) else { throw DomainError.notFound(what: "attempt") }
+            for (i, response) in responses.enumerated() {
+                guard let response else { continue }
+                _ = try await AttemptStore.save(attempt, itemID: content.entries[i].itemID, response: response, seq: i + 1,
+                                                sealer: ExamFixture.sealer, on: t.db, time: t.time)
+            }
+            _ = try await AttemptStore.submit(attempt, endedBy: .candidate, reason: nil, actor: .system("candidate"), sealer: ExamFixture.sealer,
+                                              on: t.db, time: t.time)
+        }
+    }
 }
 
 extension TestApp {

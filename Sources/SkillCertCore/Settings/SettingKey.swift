@@ -13,6 +13,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case appointmentTermYears = "appointment.term-years"
     case materialMaxKB = "upload.material-max-kb"
     case photoMaxKB = "upload.photo-max-kb"
+    case complaintAnswerWorkingDays = "complaints.answer-working-days"
+    case examinerSeverityThreshold = "quality.examiner-severity"
 
     /// The shipped default.
     public var defaultValue: Int {
@@ -30,6 +32,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .appointmentTermYears: 3
         case .materialMaxKB: 5120
         case .photoMaxKB: 300
+        case .complaintAnswerWorkingDays: 15
+        case .examinerSeverityThreshold: 5
         }
     }
 
@@ -47,6 +51,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .appointmentTermYears: 1...10
         case .materialMaxKB: 100...51_200
         case .photoMaxKB: 20...2048
+        case .complaintAnswerWorkingDays: 1...60
+        case .examinerSeverityThreshold: 1...30
         }
     }
 
@@ -65,6 +71,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .appointmentTermYears: "考评员/督导员聘期（年）"
         case .materialMaxKB: "报名材料单个文件大小上限（KB）"
         case .photoMaxKB: "考生照片大小上限（KB）"
+        case .complaintAnswerWorkingDays: "申诉与投诉答复期限（受理后工作日）"
+        case .examinerSeverityThreshold: "考评员宽严偏差预警阈值（分，偏离评分组均值）"
         }
     }
 
@@ -83,6 +91,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .appointmentTermYears: "Examiner/supervisor appointment term (years)"
         case .materialMaxKB: "Largest application material file (KB)"
         case .photoMaxKB: "Largest candidate photo (KB)"
+        case .complaintAnswerWorkingDays: "Complaint answer deadline (working days after intake)"
+        case .examinerSeverityThreshold: "Examiner severity warning (points from the panel mean)"
         }
     }
 }

@@ -44,7 +44,7 @@ public enum ItemAnalysis {
         public init() {}
     }
 
-    public enum Flag: String, Sendable, Equatable, CaseIterable {
+    public enum Flag: String, Sendable, Equatable, CaseIterable, Codable {
         case tooHard = "too_hard", tooEasy = "too_easy", lowDiscrimination = "low_discrimination", lowCorrelation = "low_correlation"
         /// A wrong option chosen more by the upper group than the lower: the key or the option may be faulty.
         case distractorAttractsStrong = "distractor_attracts_strong"
@@ -60,7 +60,7 @@ public enum ItemAnalysis {
         }
     }
 
-    public struct OptionCount: Sendable, Equatable {
+    public struct OptionCount: Sendable, Equatable, Codable {
         public var option: String
         public var keyed: Bool
         /// Candidates who chose it, overall and in the upper and lower 27 % groups.
@@ -69,7 +69,7 @@ public enum ItemAnalysis {
         public var lower: Int
     }
 
-    public struct ItemStatistics: Sendable, Equatable {
+    public struct ItemStatistics: Sendable, Equatable, Codable {
         public var id: String
         public var responses: Int
         /// Mean points over the maximum (the share answering correctly for a 0/1 item).
@@ -84,7 +84,7 @@ public enum ItemAnalysis {
         public var flags: [Flag]
     }
 
-    public struct PaperStatistics: Sendable, Equatable {
+    public struct PaperStatistics: Sendable, Equatable, Codable {
         public var candidates: Int
         public var items: [ItemStatistics]
         public var meanTotal: Double

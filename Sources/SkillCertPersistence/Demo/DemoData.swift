@@ -73,6 +73,9 @@ public enum DemoData {
             let n = try await loadItemBank(sealer: sealer, on: db, time: time)
             lines.append("sample item bank: \(n) approved items for 电工 四级 theory")
         }
+        if try await StoredRegulation.query(on: db).count() == 0 {
+            lines.append("sample regulations: \(try await loadRegulations(on: db, time: time)) documents at /regulations (public ones at /rules)")
+        }
         return lines
     }
 

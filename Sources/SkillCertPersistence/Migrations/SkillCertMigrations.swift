@@ -26,6 +26,9 @@ public enum SkillCertMigrations {
             CreateScoring(),
             CreateResults(),
             CreateCertificates(),
+            CreateQuality(),
+            CreateComplaints(),
+            CreateRegulations(),
         ]
     }
 }

@@ -75,6 +75,9 @@ public enum SkillCertApp {
         ScoringController.register(app)
         ResultsController.register(app)
         CertificatesController.register(app)
+        QualityController.register(app)
+        ComplaintsController.register(app)
+        RegulationsController.register(app)
         SystemController.register(app)
     }
 

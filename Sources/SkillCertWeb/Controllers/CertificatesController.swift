@@ -164,23 +164,7 @@ enum CertificatesController {
     // MARK: Issuing a plan's certificates
 
     /// Batches under way, by plan: done and total, or the error that stopped one.
-    actor Issuing {
-        struct State: Sendable { var done = 0; var total = 0; var running = true; var error: String? }
-        private var states: [UUID: State] = [:]
-        func start(_ plan: UUID) -> Bool {
-            if states[plan]?.running == true { return false }
-            states[plan] = State()
-            return true
-        }
-        func update(_ plan: UUID, _ change: @Sendable (inout State) -> Void) {
-            var s = states[plan] ?? State()
-            change(&s)
-            states[plan] = s
-        }
-        func state(_ plan: UUID) -> State? { states[plan] }
-    }
-
-    static let issuing = Issuing()
+    static let issuing = JobBoard<UUID>()
 
     static func plan(_ req: Request) async throws -> StoredPlan {
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)), let plan = try await StoredPlan.find(id, on: req.db) else {

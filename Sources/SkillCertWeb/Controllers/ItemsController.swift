@@ -141,7 +141,7 @@ enum ItemsController {
         let names = Dictionary(standards.map { ($0.id!, "\($0.occupationName) \($0.edition)") }, uniquingKeysWith: { a, _ in a })
         let body = rows.map { r -> String in
             let v = r.version
-            return "<tr><td><a href=\"/items/\(r.item.id!.uuidString)\">\(esc(String(r.item.id!.uuidString.prefix(8))))</a></td><td>\(esc(names[r.item.standardID] ?? ""))</td><td>\(Level(r.item.level).shortName)</td><td>\(esc(r.item.scopeCode))-\(esc(r.item.elementCode)) <span class=\"badge\">\(esc(v.importance))</span></td><td>\(req.tr(r.item.type.nameZH, r.item.type.nameEN))</td><td>v\(v.version) <span class=\"badge \(v.statusValue == .approved ? "ok" : v.statusValue == .retired ? "bad" : "")\">\(req.tr(v.statusValue.nameZH, v.statusValue.nameEN))</span></td><td>\(String(format: "%.2f", v.difficulty))</td><td>\(r.uses)</td><td>\(esc(r.item.authorName))</td><td>\(esc(v.tags))</td></tr>"
+            return "<tr><td><a href=\"/items/\(r.item.id!.uuidString)\">\(esc(String(r.item.id!.uuidString.prefix(8))))</a></td><td>\(esc(names[r.item.standardID] ?? ""))</td><td>\(Level(r.item.level).shortName)</td><td>\(esc(r.item.scopeCode))-\(esc(r.item.elementCode)) <span class=\"badge\">\(esc(v.importance))</span></td><td>\(req.tr(r.item.type.nameZH, r.item.type.nameEN))</td><td>v\(v.version) <span class=\"badge \(v.statusValue == .approved ? "ok" : v.statusValue == .retired ? "bad" : "")\">\(req.tr(v.statusValue.nameZH, v.statusValue.nameEN))</span></td><td>\(String(format: "%.2f", v.difficulty))\(v.observedP.map { " <span class=\"muted\" title=\"\(req.tr("实测难度", "Observed difficulty"))\">/ \(String(format: "%.2f", $0))</span>" } ?? "")</td><td>\(r.uses)</td><td>\(esc(r.item.authorName))</td><td>\(esc(v.tags))</td></tr>"
         }.joined()
         let standardOptions = [("", req.tr("全部标准", "All standards"))] + standards.map { ($0.id!.uuidString, "\($0.occupationCode) \($0.occupationName) \($0.edition)") }
         let content = """
@@ -390,7 +390,7 @@ enum ItemsController {
                                                           on: req.db, time: req.time)
         let id = item.id!.uuidString
         var html = H.notice(req)
-        html += "<p>\(req.tr(item.type.nameZH, item.type.nameEN)) · \(Level(item.level).fullName) · \(esc(item.scopeCode))-\(esc(item.elementCode)) · v\(version.version) <span class=\"badge\">\(req.tr(version.statusValue.nameZH, version.statusValue.nameEN))</span> · \(req.tr("命题人", "author")) \(esc(item.authorName)) · \(req.tr("预估难度", "difficulty")) \(String(format: "%.2f", version.difficulty))</p>"
+        html += "<p>\(req.tr(item.type.nameZH, item.type.nameEN)) · \(Level(item.level).fullName) · \(esc(item.scopeCode))-\(esc(item.elementCode)) · v\(version.version) <span class=\"badge\">\(req.tr(version.statusValue.nameZH, version.statusValue.nameEN))</span> · \(req.tr("命题人", "author")) \(esc(item.authorName)) · \(req.tr("预估难度", "difficulty")) \(String(format: "%.2f", version.difficulty))\(version.observedP.map { " · <span id=\"observed-p\">\(req.tr("实测难度", "observed difficulty")) \(String(format: "%.2f", $0))</span>" } ?? "")</p>"
         html += "<div class=\"card\"><p><strong>\(esc(content.stem))</strong></p>"
         for (i, option) in (content.options ?? []).enumerated() {
             html += "<p>\(alphabeticLabel(i)). \(esc(option))\((content.correct ?? []).contains(i) ? " <span class=\"badge ok\">✓</span>" : "")</p>"

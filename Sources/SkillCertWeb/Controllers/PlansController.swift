@@ -234,6 +234,9 @@ enum PlansController {
         if row.statusValue != .draft, !(try req.requireUser()).roles.isDisjoint(with: ResultsController.resultReaders) {
             actions += " <a class=\"button secondary\" href=\"/plans/\(id)/results\" id=\"results\">\(req.tr("认定成绩", "Results"))</a>"
         }
+        if row.statusValue != .draft, !(try req.requireUser()).roles.isDisjoint(with: QualityController.reportReaders) {
+            actions += " <a class=\"button secondary\" href=\"/plans/\(id)/report\" id=\"batch-report\">\(req.tr("总结评估", "Batch report"))</a>"
+        }
         let content = """
             \(H.notice(req))
             <p>\(req.tr("编号", "Number")) <strong>\(esc(row.number))</strong> · \(statusBadge(row.statusValue, req))\(row.publishedAt.map { " · \(req.tr("发布于", "published")) \(H.time($0))" } ?? "")</p>

@@ -112,11 +112,12 @@ enum SettingsController {
 
     static func renderRules(_ req: Request, errors: [FieldError], status: HTTPResponseStatus = .ok) async throws -> Response {
         let values = try await SettingsStore.all(on: req.db)
+        let basis = try await RegulationStore.basis(on: req.db)
         let editable = req.signedIn?.roles.contains(.administrator) == true
         let rows = SettingKey.allCases.map { k in
             let v = values[k] ?? k.defaultValue
             let bad = errors.first { $0.field == k.rawValue }
-            return "<tr><td>\(esc(req.tr(k.labelZH, k.labelEN)))<div class=\"muted mono\">\(k.rawValue)</div></td><td><input type=\"number\" name=\"\(k.rawValue)\" value=\"\(v)\" min=\"\(k.allowedRange.lowerBound)\" max=\"\(k.allowedRange.upperBound)\"\(editable ? "" : " readonly")>\(bad.map { "<p class=\"field-error\">\(esc(req.message($0)))</p>" } ?? "")</td><td>\(k.defaultValue)</td><td>\(k.allowedRange.lowerBound)–\(k.allowedRange.upperBound)</td></tr>"
+            return "<tr><td>\(esc(req.tr(k.labelZH, k.labelEN)))<div class=\"muted mono\">\(k.rawValue)</div>\(basis[k].map { "<div class=\"basis\"><a href=\"/regulations/\($0.id!.uuidString)\">\(req.tr("依据", "Per"))：《\(esc($0.title))》</a></div>" } ?? "")</td><td><input type=\"number\" name=\"\(k.rawValue)\" value=\"\(v)\" min=\"\(k.allowedRange.lowerBound)\" max=\"\(k.allowedRange.upperBound)\"\(editable ? "" : " readonly")>\(bad.map { "<p class=\"field-error\">\(esc(req.message($0)))</p>" } ?? "")</td><td>\(k.defaultValue)</td><td>\(k.allowedRange.lowerBound)–\(k.allowedRange.upperBound)</td></tr>"
         }.joined()
         let content = """
             \(H.notice(req))\(H.errorSummary(errors, req: req))

@@ -50,10 +50,15 @@ enum Layout {
             NavItem(path: "/settings/body", zh: "机构信息", en: "Certification body"),
             NavItem(path: "/settings/calendar", zh: "工作日历", en: "Working calendar"),
             NavItem(path: "/settings/rules", zh: "规则参数", en: "Rules"),
+            NavItem(path: "/regulations", zh: "制度建设", en: "Regulations"),
             NavItem(path: "/admin/users", zh: "用户与角色", en: "Users & roles"),
         ]),
         NavGroup(zh: "监督与质控", en: "Supervision & QC", items: [
+            NavItem(path: "/statistics", zh: "统计分析", en: "Statistics"),
+            NavItem(path: "/quality/papers", zh: "试卷质量分析", en: "Paper analysis"),
+            NavItem(path: "/quality/examiners", zh: "考评员一致性", en: "Examiner consistency"),
             NavItem(path: "/audit", zh: "审计日志", en: "Audit log"),
+            NavItem(path: "/complaints", zh: "申诉与投诉", en: "Complaints"),
         ]),
         NavGroup(zh: "个人", en: "Me", items: [
             NavItem(path: "/me/profile", zh: "个人信息", en: "My profile"),
