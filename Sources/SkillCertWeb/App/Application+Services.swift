@@ -207,6 +207,14 @@ final class RateLimiter: @unchecked Sendable {  // `buckets` only under `lock`
             return nil
         }
     }
+
+    /// Counts `req` against its address's allowance; past it, a 429 with Retry-After and a message saying how long.
+    func charge(_ req: Request, code: String, zh: (Int) -> String, en: (Int) -> String) throws {
+        guard let wait = take(req.clientAddress, now: req.time.now()) else { return }
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .retryAfter, value: String(wait))
+        throw WebError(.tooManyRequests, code: code, zh: zh(wait), en: en(wait), headers: headers)
+    }
 }
 
 extension Application {

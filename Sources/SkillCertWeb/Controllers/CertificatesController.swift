@@ -357,12 +357,8 @@ enum CertificatesController {
 
     /// Counts a public lookup against the address's allowance; past it, a 429 that says when to try again.
     static func throttle(_ req: Request) throws {
-        if let wait = req.application.verifyThrottle.take(req.clientAddress, now: req.time.now()) {
-            var headers = HTTPHeaders()
-            headers.replaceOrAdd(name: .retryAfter, value: String(wait))
-            throw WebError(.tooManyRequests, code: "too_many_lookups", zh: "查询过于频繁，请 \(wait) 秒后再试", en: "too many lookups; try again in \(wait) seconds",
-                           headers: headers)
-        }
+        try req.application.verifyThrottle.charge(req, code: "too_many_lookups", zh: { "查询过于频繁，请 \($0) 秒后再试" },
+                                                   en: { "too many lookups; try again in \($0) seconds" })
     }
 
     static func cacheable(_ response: Response) -> Response {

@@ -83,12 +83,7 @@ enum ComplaintsController {
 
     /// Refuses an address past its allowance with a 429 that says when to try again.
     static func throttle(_ req: Request, _ limiter: RateLimiter) throws {
-        if let wait = limiter.take(req.clientAddress, now: req.time.now()) {
-            var headers = HTTPHeaders()
-            headers.replaceOrAdd(name: .retryAfter, value: String(wait))
-            throw WebError(.tooManyRequests, code: "too_many_requests", zh: "提交过于频繁，请 \(wait) 秒后再试",
-                           en: "too many requests; try again in \(wait) seconds", headers: headers)
-        }
+        try limiter.charge(req, code: "too_many_requests", zh: { "提交过于频繁，请 \($0) 秒后再试" }, en: { "too many requests; try again in \($0) seconds" })
     }
 
     @Sendable static func submit(req: Request) async throws -> Response {
