@@ -4,7 +4,7 @@ BIN := .build/debug/skillcert
 PORT ?= 8080
 VENV := .venv
 
-.PHONY: deps build run test test-swift test-postgres test-browser bench clean
+.PHONY: deps build run test test-swift test-postgres test-browser guide bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -36,6 +36,12 @@ test-postgres:
 
 test-browser:
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/browser
+
+## The user guide's screenshots: run the browser tests (they write .build/screenshots/), then copy the pictures
+## docs/guide/*.md reference into docs/guide/screenshots/.
+guide: build
+	$(MAKE) --no-print-directory test-browser
+	@for f in $$(grep -oh 'screenshots/[a-z0-9-]*\.png' docs/guide/*.md | sort -u); do cp .build/screenshots/$${f#screenshots/} docs/guide/$$f; done
 
 ## Benchmarks on a release build (not part of make test): paper assembly against HiGHS; batch registration import;
 ## the exam's start burst and autosaves; certificate issuing, the batch PDF and public lookups.

@@ -71,6 +71,7 @@ def test_candidate_journey(server, browser):
     browser.find_element(By.PARTIAL_LINK_TEXT, "示例计划").click()
     number = browser.current_url.rstrip("/").split("/")[-1]
     browser.get(f"{server}/announcements/{number}/apply?level=4")
+    screenshot(browser, "candidate-apply")
     browser.find_element(By.ID, "f-material-0").send_keys(paths["id-card.png"])
     browser.find_element(By.ID, "f-material-1").send_keys(paths["diploma.pdf"])
     browser.find_element(By.ID, "apply").click()
@@ -89,6 +90,7 @@ def test_candidate_journey(server, browser):
     browser.find_element(By.ID, "request-more").click()
     wait_for_text(browser, "已处理")
     assert "需补充材料" in browser.page_source
+    screenshot(browser, "review-decision")
 
     # The candidate signs in with the mobile number, sees the request, and adds the file.
     sign_in(browser, server, MOBILE, PASSWORD)

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import BINARY, SERVER_ENV, sign_in, wait_for_text
+from conftest import BINARY, SERVER_ENV, screenshot, sign_in, wait_for_text
 
 
 def get(url: str) -> bytes:
@@ -59,6 +59,7 @@ def test_credential_verifies_with_the_published_keys_and_revocation_shows(server
     browser.find_element(By.ID, "change-status").click()
     WebDriverWait(browser, 5).until(EC.alert_is_present()).accept()
     wait_for_text(browser, "状态已改为：已撤销")
+    screenshot(browser, "certificate-detail")
 
     entry = next(s for s in claims["credentialStatus"] if s["statusPurpose"] == "revocation")
     status_list = verify(get(entry["statusListCredential"].replace("http://127.0.0.1:8080", server)).decode(), jwks)
@@ -72,3 +73,4 @@ def test_credential_verifies_with_the_published_keys_and_revocation_shows(server
     browser.delete_all_cookies()
     browser.get(f"{server}/verify/{number}")
     assert "已撤销" in browser.find_element(By.ID, "status").text
+    screenshot(browser, "verify-revoked")

@@ -46,6 +46,7 @@ def test_author_reviewer_assemble_download(server, browser):
     forms.send_keys("1")
     browser.find_element(By.ID, "assemble").click()
     wait_for_text(browser, "已生成并密封 1 套平行卷")
+    screenshot(browser, "papers-assembled")
     browser.find_element(By.CSS_SELECTOR, "table a[href^='/papers/']").click()
     wait_for_text(browser, "密封状态")
     paper_url = browser.current_url.split("?")[0]

@@ -69,6 +69,7 @@ def test_panel_scoring_review_and_publicity_on_a_phone(server, browser):
     browser.get(server + "/scoring/chief")
     card = browser.find_element(By.CSS_SELECTOR, f".arbitration[data-ticket='{ticket}']")
     assert "评分差 20 分" in card.text
+    screenshot(browser, "scoring-chief")
     card.find_element(By.NAME, "score").send_keys("90")
     card.find_element(By.NAME, "reason").send_keys("复看作品照片，接线工艺有两处瑕疵")
     card.find_element(By.CSS_SELECTOR, "button.decide").click()
@@ -86,6 +87,7 @@ def test_panel_scoring_review_and_publicity_on_a_phone(server, browser):
     browser.find_element(By.ID, "release").click()
     accept_confirmation(browser)
     wait_for_text(browser, "向考生发布")
+    screenshot(browser, "plan-results")
     results_url = browser.current_url.split("?")[0]
 
     # The candidate sees the result and asks for a review of the skills part.
@@ -104,6 +106,7 @@ def test_panel_scoring_review_and_publicity_on_a_phone(server, browser):
     Select(form.find_element(By.TAG_NAME, "select")).select_by_value(reviewer_id(browser, reviewer))
     form.find_element(By.TAG_NAME, "button").click()
     wait_for_text(browser, "已指派复核人员")
+    screenshot(browser, "score-reviews")
     sign_in(browser, server, reviewer)
     browser.get(server + "/score-reviews")
     answer = browser.find_element(By.CSS_SELECTOR, "form.answer")

@@ -35,8 +35,11 @@ def test_session_seats_staff_tickets(server, browser):
     browser.find_element(By.ID, "f-file").send_keys(csv)
     browser.find_element(By.ID, "import").click()
     wait_for_text(browser, "已导入 2 份报名")
+    screenshot(browser, "batch-import")
     for name in ("吴示例", "陈示例"):
         browser.get(server + "/review")
+        if name == "吴示例":
+            screenshot(browser, "review-queue")
         browser.find_element(By.LINK_TEXT, name).click()
         browser.find_element(By.ID, "f-reason").send_keys("材料齐全")
         browser.find_element(By.ID, "approve").click()
@@ -44,6 +47,7 @@ def test_session_seats_staff_tickets(server, browser):
 
     # A paper-based theory session for 四级 in the first demo room.
     browser.get(server + "/sessions")
+    screenshot(browser, "sessions")
     Select(browser.find_element(By.ID, "f-planID")).select_by_index(0)
     Select(browser.find_element(By.ID, "f-level")).select_by_value("4")
     Select(browser.find_element(By.ID, "f-mode")).select_by_value("paper")
