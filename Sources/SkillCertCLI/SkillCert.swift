@@ -16,6 +16,6 @@ struct SkillCert: AsyncParsableCommand {
         abstract: "技能等级认定管理平台 SkillCert — vocational skill level certification.",
         discussion: "Every subcommand reads DATABASE_URL: postgres://… for PostgreSQL, otherwise a SQLite file (default data/skillcert.sqlite).",
         subcommands: [Serve.self, Migrate.self, Demo.self, AdminCommand.self, AuditCommand.self, CalendarCommand.self,
-                      EligibilityCommand.self, StandardsCommand.self, KeysCommand.self, ImportCommand.self, BackupCommand.self, RestoreCommand.self,
+                      EligibilityCommand.self, StandardsCommand.self, KeysCommand.self, ImportCommand.self, ArchiveCommand.self, BackupCommand.self, RestoreCommand.self,
                       BenchCommand.self])
 }

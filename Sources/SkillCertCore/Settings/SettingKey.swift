@@ -13,6 +13,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case appointmentTermYears = "appointment.term-years"
     case materialMaxKB = "upload.material-max-kb"
     case photoMaxKB = "upload.photo-max-kb"
+    case retentionMaterialsYears = "retention.application-materials-years"
+    case retentionAnswersYears = "retention.exam-answers-years"
     case complaintAnswerWorkingDays = "complaints.answer-working-days"
     case examinerSeverityThreshold = "quality.examiner-severity"
 
@@ -32,6 +34,9 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .appointmentTermYears: 3
         case .materialMaxKB: 5120
         case .photoMaxKB: 300
+        // Electronic records at least 5 years; used papers and answers at least 1 year after certificates (domain.md, Archives).
+        case .retentionMaterialsYears: 5
+        case .retentionAnswersYears: 1
         case .complaintAnswerWorkingDays: 15
         case .examinerSeverityThreshold: 5
         }
@@ -51,6 +56,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .appointmentTermYears: 1...10
         case .materialMaxKB: 100...51_200
         case .photoMaxKB: 20...2048
+        case .retentionMaterialsYears: 1...30
+        case .retentionAnswersYears: 1...30
         case .complaintAnswerWorkingDays: 1...60
         case .examinerSeverityThreshold: 1...30
         }
@@ -71,6 +78,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .appointmentTermYears: "考评员/督导员聘期（年）"
         case .materialMaxKB: "报名材料单个文件大小上限（KB）"
         case .photoMaxKB: "考生照片大小上限（KB）"
+        case .retentionMaterialsYears: "报名材料文件保存期限（证书发放后年数）"
+        case .retentionAnswersYears: "考生作答数据保存期限（证书发放后年数）"
         case .complaintAnswerWorkingDays: "申诉与投诉答复期限（受理后工作日）"
         case .examinerSeverityThreshold: "考评员宽严偏差预警阈值（分，偏离评分组均值）"
         }
@@ -91,6 +100,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .appointmentTermYears: "Examiner/supervisor appointment term (years)"
         case .materialMaxKB: "Largest application material file (KB)"
         case .photoMaxKB: "Largest candidate photo (KB)"
+        case .retentionMaterialsYears: "Keep application material files (years after certificates)"
+        case .retentionAnswersYears: "Keep exam answer data (years after certificates)"
         case .complaintAnswerWorkingDays: "Complaint answer deadline (working days after intake)"
         case .examinerSeverityThreshold: "Examiner severity warning (points from the panel mean)"
         }

@@ -9,6 +9,13 @@ public protocol FileStore: Sendable {
     func put(_ data: Data) async throws -> String
     /// The bytes stored under the key, or nil.
     func get(_ key: String) async throws -> Data?
+    /// Deletes the bytes under the key (disposal after retention); a key already gone is not an error.
+    func remove(_ key: String) async throws
+}
+
+extension FileStore {
+    /// A store that cannot delete refuses, so a disposal never reports a file gone that is still there.
+    public func remove(_ key: String) async throws { throw CocoaError(.featureUnsupported) }
 }
 
 public enum FileStoreError: Error, Sendable {
@@ -70,5 +77,11 @@ public struct LocalFileStore: FileStore {
         // A file whose content no longer matches its name has been damaged on disk.
         guard Self.key(for: data) == key else { throw FileStoreError.corrupted(key) }
         return data
+    }
+
+    public func remove(_ key: String) async throws {
+        let url = try location(key)
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        try FileManager.default.removeItem(at: url)
     }
 }

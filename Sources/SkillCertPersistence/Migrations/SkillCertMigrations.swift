@@ -29,6 +29,7 @@ public enum SkillCertMigrations {
             CreateQuality(),
             CreateComplaints(),
             CreateRegulations(),
+            CreateRetention(),
         ]
     }
 }

@@ -75,6 +75,7 @@ public enum SkillCertApp {
         ScoringController.register(app)
         ResultsController.register(app)
         CertificatesController.register(app)
+        ArchiveController.register(app)
         QualityController.register(app)
         ComplaintsController.register(app)
         RegulationsController.register(app)

@@ -52,6 +52,8 @@ enum Layout {
             NavItem(path: "/settings/rules", zh: "规则参数", en: "Rules"),
             NavItem(path: "/regulations", zh: "制度建设", en: "Regulations"),
             NavItem(path: "/admin/users", zh: "用户与角色", en: "Users & roles"),
+            NavItem(path: "/archive", zh: "认定档案", en: "Dossiers"),
+            NavItem(path: "/archive/retention", zh: "保存期限与销毁", en: "Retention"),
         ]),
         NavGroup(zh: "监督与质控", en: "Supervision & QC", items: [
             NavItem(path: "/statistics", zh: "统计分析", en: "Statistics"),
