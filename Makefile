@@ -4,7 +4,7 @@ BIN := .build/debug/skillcert
 PORT ?= 8080
 VENV := .venv
 
-.PHONY: deps build run test test-swift test-postgres test-browser guide bench clean
+.PHONY: deps build run test test-swift test-postgres test-browser test-deploy test-fuzz guide bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -16,17 +16,18 @@ build: deps
 run: build
 	$(BIN) keys generate
 	$(BIN) migrate
-	$(BIN) demo --scoring-session --certificates
+	$(BIN) demo --scoring-session --certificates --completed-round
 	@echo ""
 	@echo "  SkillCert: open http://127.0.0.1:$(PORT)/ and sign in as admin / SkillCert-2026!"
 	@echo "  (sample data; department accounts are listed above)"
 	@echo ""
 	$(BIN) serve --hostname 127.0.0.1 --port $(PORT)
 
-## Every test: Swift suites on SQLite, persistence and HTTP suites again on PostgreSQL, then the browser tests.
+## Every test: Swift suites on SQLite, persistence and HTTP suites again on PostgreSQL, the browser tests, the
+## two-process failover on PostgreSQL, then API fuzzing.
 test: deps
 	swift build --build-tests
-	$(MAKE) --no-print-directory test-swift test-postgres test-browser
+	$(MAKE) --no-print-directory test-swift test-postgres test-browser test-deploy test-fuzz
 
 test-swift:
 	swift test --skip-build
@@ -36,6 +37,14 @@ test-postgres:
 
 test-browser:
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/browser
+
+## Two `skillcert serve` processes on one PostgreSQL database: an exam continues on one after the other is killed.
+test-deploy:
+	bash scripts/with-postgres.sh $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/deploy
+
+## schemathesis over every /api/v1 operation as staff, examiner, candidate and exam token: no 5xx, no schema or status drift.
+test-fuzz:
+	SKILLCERT_BIN=$(BIN) $(VENV)/bin/python tests/fuzz/run_fuzz.py
 
 ## The user guide's screenshots: run the browser tests (they write .build/screenshots/), then copy the pictures
 ## docs/guide/*.md reference into docs/guide/screenshots/.

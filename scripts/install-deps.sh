@@ -30,7 +30,7 @@ VENV="${SKILLCERT_VENV:-.venv}"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import selenium, pytest, highspy, numpy, jwt, cryptography' 2>/dev/null; then
-  echo "install-deps: installing selenium, pytest, PyJWT (independent credential check) and highspy (benchmarks)"
-  "$VENV/bin/pip" install -q --disable-pip-version-check selenium pytest highspy numpy "pyjwt[crypto]"
+if ! "$VENV/bin/python" -c 'import selenium, pytest, highspy, numpy, jwt, cryptography, schemathesis' 2>/dev/null; then
+  echo "install-deps: installing selenium, pytest, PyJWT (independent credential check), highspy (benchmarks) and schemathesis (API fuzzing)"
+  "$VENV/bin/pip" install -q --disable-pip-version-check selenium pytest highspy numpy "pyjwt[crypto]" "schemathesis==4.32.5"
 fi

@@ -86,6 +86,8 @@ struct Demo: AsyncParsableCommand {
     var scoringSession = false
     @ArgumentParser.Flag(help: "Also issue sample certificates: three holders of the demo plan whose results are final.")
     var certificates = false
+    @ArgumentParser.Flag(help: "Also a completed earlier round at the Suzhou site (applications, sessions, answers, panel scores, results, a review, publicity, certificates, paper analysis, complaints, batch report) and applications waiting in the open plan's registration queue.")
+    var completedRound = false
     @ArgumentParser.Flag(help: "Print the open session as JSON ({\"sessionId\": …, \"logins\": […]}) instead of text.") var json = false
 
     func run() async throws {
@@ -113,6 +115,17 @@ struct Demo: AsyncParsableCommand {
                 let numbers = try await DemoData.issuedCertificates(sealer: sealer, signer: signer, links: .init(base: app.skillcertConfig.publicBaseURL),
                                                                     on: app.db, time: SystemTimeSource())
                 lines.append("示例证书 (sample certificates): " + numbers.joined(separator: ", ") + " — public check at /verify")
+            }
+            if completedRound {
+                guard let sealer = app.contentSealer, let signer = app.credentialSigner else {
+                    throw ValidationError("the content key is missing: run `skillcert keys generate` first")
+                }
+                let round = try await DemoData.completedRound(hasher: app.skillcertPasswordHasher, sealer: sealer, signer: signer,
+                                                              links: .init(base: app.skillcertConfig.publicBaseURL), on: app.db, time: SystemTimeSource())
+                lines.append("示例已完成批次 (a completed sample round): plan \(round.planNumber), \(round.candidates) applicants, \(round.certificates.count) certificates")
+                lines.append("  sample candidates with results (password \(DemoData.staffPassword)): " + round.logins.joined(separator: ", "))
+                let queued = try await DemoData.registrationQueue(sealer: sealer, on: app.db, time: SystemTimeSource())
+                if queued > 0 { lines.append("示例报名待审 (sample applications in the open plan's queue): \(queued)") }
             }
             guard openSession else { return (lines, DemoData.OpenSession?.none) }
             guard let sealer = app.contentSealer else {

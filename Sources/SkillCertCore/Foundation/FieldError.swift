@@ -21,6 +21,12 @@ public struct FieldError: Error, Equatable, Sendable {
     public static func required(_ field: String, label: String) -> FieldError {
         FieldError(code: "required", field: field, zh: "“\(label)”不能为空", en: "\(field) is required")
     }
+
+    /// The value holds control characters or bidirectional override marks (see `String.containsHiddenControls`).
+    public static func hiddenControls(_ field: String, label: String) -> FieldError {
+        FieldError(code: "invalid_characters", field: field, zh: "“\(label)”含有不可见的控制字符，请删除后重新输入",
+                   en: "\(field) contains invisible control characters")
+    }
 }
 
 /// A rejected input with every problem found, not just the first.
@@ -55,6 +61,8 @@ public struct FieldValidator: Sendable {
         } else if trimmed.count > maxLength {
             add(FieldError(code: "too_long", field: field,
                            zh: "“\(label)”不能超过 \(maxLength) 个字符", en: "\(field) must be at most \(maxLength) characters"))
+        } else if trimmed.containsHiddenControls {
+            add(.hiddenControls(field, label: label))
         }
         return trimmed
     }

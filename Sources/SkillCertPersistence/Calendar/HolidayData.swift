@@ -37,6 +37,10 @@ public enum HolidayData {
                 if name.isEmpty {
                     errors.append(FieldError(code: "required", field: "\(path).name", zh: "\(path).name 不能为空",
                                              en: "\(path).name is required"))
+                } else if name.count > 50 || name.containsHiddenControls {
+                    errors.append(FieldError(code: "invalid_name", field: "\(path).name",
+                                             zh: "\(path).name 应为不超过 50 个字符的可见文字",
+                                             en: "\(path).name must be at most 50 visible characters"))
                 }
                 guard let from = date(h["from"], "\(path).from"), let to = date(h["to"], "\(path).to") else { continue }
                 if to < from {

@@ -491,7 +491,8 @@ public enum AttemptStore {
                 try await link.create(on: audit.db)
             }
             if paper.status == StoredPaper.Status.sealed.rawValue {
-                paper.releaseAt = session.slot.start
+                // A paper shared by several sessions opens at the first of them.
+                paper.releaseAt = min(paper.releaseAt ?? session.slot.start, session.slot.start)
                 try await paper.save(on: audit.db)
             }
             try await audit.record(AuditEvent(action: "session.paper", targetType: "session", targetID: sessionID.uuidString,

@@ -324,6 +324,9 @@ public enum RegistrationImport {
             if name.count > 50 { fail(.name, "too_long", "不能超过 50 个字符", "at most 50 characters") }
             let employer = value(.employer)
             if employer.count > 100 { fail(.employer, "too_long", "不能超过 100 个字符", "at most 100 characters") }
+            for (key, text) in [(Key.name, name), (.employer, employer)] where text.containsHiddenControls {
+                fail(key, "invalid_characters", "含有不可见的控制字符", "contains invisible control characters")
+            }
 
             let typeText = value(.idType)
             let idType = CandidateAccounts.idTypes.first { $0.zh == typeText || $0.key == typeText }?.key

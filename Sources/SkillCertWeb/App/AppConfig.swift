@@ -25,6 +25,8 @@ public struct AppConfig: Sendable {
     /// How often the server submits computer-based attempts whose time is up (seconds; 0: never, for tests that
     /// move the clock by hand).
     public var examSweepSeconds: Int
+    /// Where public certificate lookups read (`DATABASE_READ_URL`, a PostgreSQL streaming replica); nil: the primary.
+    public var publicReadDatabase: DatabaseTarget? = nil
 
     public init(hostname: String = "127.0.0.1", port: Int = 8080, database: DatabaseTarget,
                 bcryptCost: Int = 12, secureCookies: Bool = false, addressFailureLimit: Int = 30,
@@ -47,15 +49,18 @@ public struct AppConfig: Sendable {
 
     public static let defaultContentKeyFile = "data/content.key"
 
-    /// Reads `DATABASE_URL`, `SKILLCERT_SECURE_COOKIES`, `SKILLCERT_BCRYPT_COST` and `SKILLCERT_PUBLIC_URL`, `SKILLCERT_FILES_DIR`.
+    /// Reads `DATABASE_URL`, `DATABASE_READ_URL`, `SKILLCERT_SECURE_COOKIES`, `SKILLCERT_BCRYPT_COST` and `SKILLCERT_PUBLIC_URL`, `SKILLCERT_FILES_DIR`.
     public static func fromEnvironment(hostname: String = "127.0.0.1", port: Int = 8080,
                                        environment: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
         let cost = Int(environment["SKILLCERT_BCRYPT_COST"] ?? "").flatMap { (4...31).contains($0) ? $0 : nil } ?? 12
-        return AppConfig(hostname: hostname, port: port, database: DatabaseTarget(url: environment["DATABASE_URL"]),
-                         bcryptCost: cost,
-                         secureCookies: ["1", "true", "yes"].contains(environment["SKILLCERT_SECURE_COOKIES"]?.lowercased() ?? ""),
-                         publicBaseURL: environment["SKILLCERT_PUBLIC_URL"],
-                         contentKeyFile: environment["SKILLCERT_CONTENT_KEY_FILE"] ?? defaultContentKeyFile,
-                         filesDirectory: environment["SKILLCERT_FILES_DIR"] ?? "data/files")
+        var config = AppConfig(hostname: hostname, port: port, database: DatabaseTarget(url: environment["DATABASE_URL"]),
+                               bcryptCost: cost,
+                               secureCookies: ["1", "true", "yes"].contains(environment["SKILLCERT_SECURE_COOKIES"]?.lowercased() ?? ""),
+                               publicBaseURL: environment["SKILLCERT_PUBLIC_URL"],
+                               contentKeyFile: environment["SKILLCERT_CONTENT_KEY_FILE"] ?? defaultContentKeyFile,
+                               filesDirectory: environment["SKILLCERT_FILES_DIR"] ?? "data/files")
+        // Only a PostgreSQL replica makes sense (a SQLite file is not replicated): anything else reads the primary.
+        config.publicReadDatabase = environment["DATABASE_READ_URL"].map(DatabaseTarget.init(url:)).flatMap { $0.isPostgres ? $0 : nil }
+        return config
     }
 }

@@ -36,6 +36,7 @@ public enum SkillCertApp {
         ContentConfiguration.global.use(decoder: decoder, for: .json)
 
         app.databases.use(try config.database.configurationFactory(), as: DatabaseID(string: "main"))
+        try PublicReads.configure(app, config: config)
         app.migrations.add(SkillCertMigrations.all)
         app.answerCommitter = AnswerCommitter(db: app.db)
         app.groupCommit = GroupCommit(db: app.db)

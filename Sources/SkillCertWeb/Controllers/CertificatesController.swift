@@ -370,7 +370,8 @@ enum CertificatesController {
         var result = ""
         if let name = req.query[String.self, at: "name"], let id = req.query[String.self, at: "idNumber"], !name.isEmpty, !id.isEmpty {
             try throttle(req)
-            let found = try await CertificateStore.search(name: name, idNumber: id, sealer: try req.sealer(), on: req.db)
+            let sealer = try req.sealer()
+            let found = try await req.publicRead { try await CertificateStore.search(name: name, idNumber: id, sealer: sealer, on: $0) }
             result = found.isEmpty ? "<p class=\"alert alert-error\" id=\"result\">\(req.tr("未查到证书", "No certificate found"))</p>"
                 : "<ul id=\"result\">" + found.map { "<li><a href=\"/verify/\($0.number)\">\($0.number)</a> \(esc($0.occupationName)) \(Level($0.level).fullName)</li>" }.joined() + "</ul>"
         }
@@ -389,7 +390,7 @@ enum CertificatesController {
         }
         try throttle(req)
         let number = req.parameters.get("number") ?? ""
-        guard let c = try await CertificateStore.find(number: number, on: req.db) else {
+        guard let c = try await req.publicRead({ try await CertificateStore.find(number: number, on: $0) }) else {
             let response = Layout.page(req, title: req.tr("证书查询验证", "Verify a certificate"),
                                        "<p class=\"alert alert-error\" id=\"status\">\(req.tr("未查到编号为 \(esc(number)) 的证书", "No certificate \(esc(number))"))</p>")
             response.status = .notFound
@@ -446,7 +447,8 @@ enum CertificatesController {
 
     @Sendable static func apiVerify(req: Request) async throws -> Response {
         try throttle(req)
-        guard let c = try await CertificateStore.publicView(number: req.parameters.get("number") ?? "", on: req.db) else {
+        let number = req.parameters.get("number") ?? ""
+        guard let c = try await req.publicRead({ try await CertificateStore.publicView(number: number, on: $0) }) else {
             throw WebError(.notFound, code: "not_found", zh: "未查到证书", en: "no such certificate")
         }
         // The JSON written directly (the route anyone may call; JSONEncoder was a tenth of its time).
@@ -463,7 +465,9 @@ enum CertificatesController {
             throw WebError.badField("idNumber", code: "required", zh: "请填写证件号码", en: "idNumber is required")
         }
         try throttle(req)
-        return PublicList(items: try await CertificateStore.search(name: name, idNumber: id, sealer: try req.sealer(), on: req.db).map(PublicCertificate.init))
+        let sealer = try req.sealer()
+        let found = try await req.publicRead { try await CertificateStore.search(name: name, idNumber: id, sealer: sealer, on: $0) }
+        return PublicList(items: found.map(PublicCertificate.init))
     }
 
     @Sendable static func jwks(req: Request) async throws -> Response {

@@ -17,7 +17,7 @@ enum ExamController {
         // The exam API authenticates by the exam token itself (not a staff or candidate account).
         r.endpoint(.POST, "api/v1/exam/login", access: .everyone,
                    api: APIDoc("Sign in to a computer-based exam with ticket and ID number (and the session password when set)", tag: "exam",
-                               request: "ExamLogin", response: "ExamToken", errors: [403, 409, 422]),
+                               request: "ExamLogin", response: "ExamToken", errors: [400, 403, 409, 415, 422]),
                    use: login)
         r.endpoint(.GET, "api/v1/exam/attempt", access: .examToken,
                    api: APIDoc("The candidate's paper (no keys), remaining seconds and saved answers; exam token", tag: "exam",
@@ -25,7 +25,7 @@ enum ExamController {
                    use: attempt)
         r.endpoint(.PUT, "api/v1/exam/attempt/answers/:itemId", access: .examToken,
                    api: APIDoc("Save one answer; 200 only after the write is durable. A replayed seq is a duplicate, an older seq is ignored",
-                               tag: "exam", request: "ExamAnswer", response: "ExamSaveResult", errors: [400, 401, 404, 409, 422]),
+                               tag: "exam", request: "ExamAnswer", response: "ExamSaveResult", errors: [400, 401, 404, 409, 415, 422]),
                    use: save)
         r.endpoint(.POST, "api/v1/exam/attempt/submit", access: .examToken,
                    api: APIDoc("Submit the attempt with what was saved", tag: "exam", response: "ExamSubmitted", errors: [401]),
@@ -53,7 +53,7 @@ enum ExamController {
     }
 
     @Sendable static func login(req: Request) async throws -> TokenBody {
-        let body = try req.content.decode(LoginBody.self)
+        let body = try req.decodeJSON(LoginBody.self)
         let login = try await AttemptStore.login(ticketNumber: body.ticketNumber, idNumber: body.idNumber, sessionPassword: body.sessionPassword,
                                                  commits: req.application.groupCommit,
                                                  sealer: try req.sealer(), on: req.db, time: req.time)
@@ -107,7 +107,7 @@ enum ExamController {
             tokens.remember(hash, key)
         }
         guard let itemID = req.parameters.get("itemId").flatMap(UUID.init(uuidString:)) else { throw DomainError.notFound(what: "item") }
-        let body = try req.content.decode(AnswerBody.self)
+        let body = try req.decodeJSON(AnswerBody.self)
         let saved: AttemptStore.SaveReport
         do {
             saved = try await AttemptStore.save(key, itemID: itemID, response: body.response, seq: body.seq, committer: req.application.answerCommitter,

@@ -34,11 +34,11 @@ enum ScoringController {
                                tag: "scoring", response: "ScoreSheets",
                                query: [.init("candidateId", "string", format: "uuid", required: true, "The candidate"),
                                        .init("itemId", "string", format: "uuid", required: true, "The task card's item (or the review rubric)")],
-                               errors: [404, 409]),
+                               errors: [400, 404, 409]),
                    use: apiSheets)
         r.endpoint(.POST, "api/v1/scoring/sessions/:id/sheets", access: .anyOf(scorers),
                    api: APIDoc("Submit the caller's score sheet (locked once stored; a replay with the same clientRef returns the stored sheet)",
-                               tag: "scoring", request: "ScoreSheetSubmission", status: 201, response: "ScoreSheetStored", errors: [403, 404, 409, 422]),
+                               tag: "scoring", request: "ScoreSheetSubmission", status: 201, response: "ScoreSheetStored", errors: [400, 403, 404, 409, 415, 422]),
                    use: apiSubmit)
     }
 
@@ -518,7 +518,7 @@ enum ScoringController {
 
     @Sendable static func apiSubmit(req: Request) async throws -> Response {
         let me = try req.requireUser()
-        let body = try req.content.decode(APISubmission.self)
+        let body = try req.decodeJSON(APISubmission.self)
         let sheet = try await ScoringStore.submit(sessionID: try sessionID(req), candidateID: body.candidateId, itemID: body.itemId, entries: body.entries,
                                                   vetoed: body.vetoed ?? [], comment: body.comment ?? "", clientRef: body.clientRef, actor: me.actor,
                                                   sealer: req.application.contentSealer, on: req.db, time: req.time)
