@@ -24,11 +24,12 @@ cleanup() {
   rm -rf "$DATA" "$LOG"
 }
 trap cleanup EXIT INT TERM
+[ -n "${SKILLCERT_PG_KEEP_LOG:-}" ] && trap "cp \"$LOG\" \"$SKILLCERT_PG_KEEP_LOG\" 2>/dev/null; cleanup" EXIT INT TERM
 
 if [ "$(id -u)" -eq 0 ]; then chown postgres "$DATA"; touch "$LOG"; chown postgres "$LOG"; fi
 as_pg "$BIN/initdb" -D "$DATA/db" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$BIN/pg_ctl" -D "$DATA/db" -l "$LOG" -w -t 60 \
-  -o "-p $PORT -k $DATA -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=300" start >/dev/null
+  -o "-p $PORT -k $DATA -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=1000" start >/dev/null
 echo "with-postgres: PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT (data in $DATA)"
 
 export SKILLCERT_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"

@@ -141,3 +141,23 @@ def network(driver, online: bool) -> None:
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.emulateNetworkConditions",
                            {"offline": not online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+
+
+def download(driver, element_id: str, suffix: str = ".pdf", timeout: float = 30) -> bytes:
+    """Clicks the link `element_id` and returns the bytes of the file the browser really downloads (a file still being
+    written ends in .crdownload, so only a finished one matches `suffix`)."""
+    import os
+    import tempfile
+    import time
+    from selenium.webdriver.common.by import By
+    folder = tempfile.mkdtemp(prefix="skillcert-download-")
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
+    driver.find_element(By.ID, element_id).click()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        done = [f for f in os.listdir(folder) if f.endswith(suffix)]
+        if done:
+            with open(os.path.join(folder, done[0]), "rb") as f:
+                return f.read()
+        time.sleep(0.2)
+    raise AssertionError(f"nothing ending in {suffix} was downloaded")

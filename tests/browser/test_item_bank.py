@@ -1,12 +1,8 @@
 """An author writes an item, a second person approves it, a paper is assembled and its PDF downloads."""
-import os
-import tempfile
-import time
-
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import screenshot, sign_in, wait_for_text
+from conftest import download, screenshot, sign_in, wait_for_text
 
 
 def test_author_reviewer_assemble_download(server, browser):
@@ -65,17 +61,4 @@ def test_author_reviewer_assemble_download(server, browser):
     screenshot(browser, "paper-open")
 
     # The PDF really downloads.
-    folder = tempfile.mkdtemp(prefix="skillcert-download-")
-    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
-    browser.find_element(By.ID, "paper-pdf").click()
-    deadline = time.time() + 30
-    pdfs = []
-    while time.time() < deadline:
-        pdfs = [f for f in os.listdir(folder) if f.endswith(".pdf")]
-        if pdfs:
-            break
-        time.sleep(0.2)
-    assert pdfs, "no PDF was downloaded"
-    with open(os.path.join(folder, pdfs[0]), "rb") as f:
-        head = f.read(5)
-    assert head == b"%PDF-"
+    assert download(browser, "paper-pdf")[:5] == b"%PDF-"

@@ -1,14 +1,11 @@
 """Supervision & QC looks at the statistics — pass rates drawn as charts — and downloads a plan's batch report
 (总结评估) as a PDF after leadership has written its conclusions."""
-import os
 import subprocess
-import tempfile
-import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import BINARY, SERVER_ENV, screenshot, sign_in, wait_for_text
+from conftest import BINARY, SERVER_ENV, download, screenshot, sign_in, wait_for_text
 
 
 def test_statistics_charts_and_batch_report_pdf(server, browser):
@@ -46,17 +43,5 @@ def test_statistics_charts_and_batch_report_pdf(server, browser):
     screenshot(browser, "batch-report")
 
     # The PDF really downloads.
-    folder = tempfile.mkdtemp(prefix="skillcert-report-")
-    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
-    browser.find_element(By.ID, "report-pdf").click()
-    deadline = time.time() + 30
-    pdfs = []
-    while time.time() < deadline:
-        pdfs = [f for f in os.listdir(folder) if f.endswith(".pdf")]
-        if pdfs:
-            break
-        time.sleep(0.2)
-    assert pdfs, "no PDF was downloaded"
-    with open(os.path.join(folder, pdfs[0]), "rb") as f:
-        data = f.read()
+    data = download(browser, "report-pdf")
     assert data.startswith(b"%PDF-") and len(data) > 2000
