@@ -68,6 +68,10 @@ struct QualityPagesTests {
             // The fill-in item everyone answered is too easy (p = 1.00) and is flagged.
             #expect(page.text.contains(">1.00</td>") && page.text.contains("过易"))
             #expect(page.text.contains("id=\"chart-difficulty\""))
+            // The dashboard of the quality department counts the flagged items.
+            let dashboard = try await qc.get("/dashboard").text
+            #expect(dashboard.contains("<div class=\"card\" id=\"card-quality\"><div class=\"muted\">试卷质量</div><div class=\"num\">1</div>")
+                    && dashboard.contains("道试题预警"))
             let sheet = try await qc.get("/quality/papers/\(exam.paperID.uuidString)/analysis.xlsx")
             #expect(sheet.status == .ok && sheet.text.hasPrefix("PK"))
             // The bank shows the observed difficulty next to the planned one.

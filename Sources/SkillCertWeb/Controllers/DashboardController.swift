@@ -117,6 +117,28 @@ enum DashboardController {
                 <a href="/audit/verify">\(req.tr("校验哈希链", "Verify the chain"))</a></div>
                 """)
         }
+        if !user.roles.isDisjoint(with: QualityController.qualityReaders) {
+            // The latest analysis of each paper: items flagged out of range wait for the items & examiners department.
+            var seen = Set<UUID>()
+            var flagged = 0
+            for a in try await PaperAnalysisRecord.query(on: req.db).sort(\.$computedAt, .descending).range(..<50).all() where seen.insert(a.paperID).inserted {
+                flagged += a.flagged
+            }
+            cards.append("""
+                <div class="card" id="card-quality"><div class="muted">\(req.tr("试卷质量", "Paper quality"))</div><div class="num">\(seen.count)</div>
+                <div>\(req.tr("份试卷已分析", "papers analysed"))\(flagged > 0 ? " · <span class=\"badge bad\">\(req.tr("\(flagged) 道试题预警", "\(flagged) items flagged"))</span>" : "")</div>
+                <a href="/quality/papers">\(req.tr("试卷质量分析", "Paper analysis"))</a> · <a href="/quality/examiners">\(req.tr("考评员一致性", "Examiner consistency"))</a></div>
+                """)
+        }
+        if !user.roles.isDisjoint(with: ComplaintsController.managers) {
+            let s = try await ComplaintStore.summary(planID: nil, today: today, on: req.db)
+            let open = s.total - (s.byStatus[.answered] ?? 0) - (s.byStatus[.closed] ?? 0)
+            cards.append("""
+                <div class="card" id="card-complaints"><div class="muted">\(req.tr("申诉与投诉", "Complaints & appeals"))</div><div class="num">\(open)</div>
+                <div>\(req.tr("件待办", "open"))\(s.overdue > 0 ? " · <span class=\"badge bad\">\(req.tr("\(s.overdue) 件超期", "\(s.overdue) overdue"))</span>" : "")</div>
+                <a href="/complaints\(s.overdue > 0 ? "?status=overdue" : "")">\(req.tr("登记簿", "Register"))</a></div>
+                """)
+        }
         let bodyHTML: String
         if let body {
             let province = HolidayData.provinces().first { $0.code == body.provinceCode }?.name ?? body.provinceCode
