@@ -4,7 +4,7 @@ BIN := .build/debug/skillcert
 PORT ?= 8080
 VENV := .venv
 
-.PHONY: deps build run test test-swift test-postgres test-browser test-deploy test-fuzz guide bench clean
+.PHONY: deps build run test test-swift test-postgres test-browser test-e2e test-deploy test-fuzz guide bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -23,11 +23,11 @@ run: build
 	@echo ""
 	$(BIN) serve --hostname 127.0.0.1 --port $(PORT)
 
-## Every test: Swift suites on SQLite, persistence and HTTP suites again on PostgreSQL, the browser tests, the
-## two-process failover on PostgreSQL, then API fuzzing.
+## Every test: Swift suites on SQLite, persistence and HTTP suites again on PostgreSQL, the browser tests, a whole
+## round end to end on both engines, the two-process failover on PostgreSQL, then API fuzzing.
 test: deps
 	swift build --build-tests
-	$(MAKE) --no-print-directory test-swift test-postgres test-browser test-deploy test-fuzz
+	$(MAKE) --no-print-directory test-swift test-postgres test-browser test-e2e test-deploy test-fuzz
 
 test-swift:
 	swift test --skip-build
@@ -37,6 +37,11 @@ test-postgres:
 
 test-browser:
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/browser
+
+## One certification round in the browser, plan to certificates and the verified dossier: on SQLite, then PostgreSQL.
+test-e2e:
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/e2e
+	bash scripts/with-postgres.sh $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/e2e
 
 ## Two `skillcert serve` processes on one PostgreSQL database: an exam continues on one after the other is killed.
 test-deploy:

@@ -11,6 +11,7 @@ DEBS=(
   libqrencode-dev                 # QR codes
   zlib1g-dev                      # reading uploaded ZIP archives (.xlsx, QTI)
   poppler-utils zbar-tools        # tests: PDF to PNG/text, QR decoding
+  faketime                        # end-to-end test: serves the round again after the publicity period
   chromium chromium-driver        # browser tests
 )
 

@@ -14,7 +14,7 @@ enum Assets {
     th{background:#eef2f7;font-weight:600}tr:nth-child(even) td{background:#fafbfc}
     .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:1rem}.card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:1rem}
     .card .num{font-size:1.8rem;font-weight:700}.muted{color:var(--muted)}.field{margin:.6rem 0}.field label{display:block;font-weight:600}
-    input,select,textarea{font:inherit;padding:.4rem .5rem;border:1px solid #9aa5b1;border-radius:4px;min-width:16rem;max-width:100%}
+    input,select,textarea{font:inherit;padding:.4rem .5rem;border:1px solid #9aa5b1;border-radius:4px;min-width:16rem;max-width:100%}input[type=checkbox],input[type=radio]{min-width:0;width:auto;padding:0;vertical-align:middle}
     button,.button{font:inherit;background:var(--brand);color:#fff;border:0;border-radius:4px;padding:.45rem 1rem;cursor:pointer;text-decoration:none;display:inline-block}
     button.secondary,.button.secondary{background:#fff;color:var(--brand2);border:1px solid var(--brand2)}button.link{background:none;color:#fff;padding:0;text-decoration:underline}
     form.inline{display:inline}.req{color:var(--brand)}.field-error{color:var(--brand);margin:.2rem 0}.has-error input,.has-error select{border-color:var(--brand)}
