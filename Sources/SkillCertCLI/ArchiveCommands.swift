@@ -13,19 +13,20 @@ struct ArchiveCommand: AsyncParsableCommand {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write a plan's dossier ZIP (audited as an export by the command line).")
 
-        @Option(help: "The plan's id.") var plan: String
+        @Option(help: "The plan's number (2026-001) or id.") var plan: String
         @ArgumentParser.Argument(help: "The ZIP file to write.") var output: String
 
         func run() async throws {
-            guard let id = UUID(uuidString: plan) else {
-                eprint("error: --plan must be a plan id")
-                throw ExitCode(2)
-            }
-            let count = try await withApplication { app in
-                let package = try await DossierExport.export(planID: id, actor: .system("cli"), files: app.fileStore, on: app.db,
+            let count = try await withApplication { app -> Int? in
+                guard let row = try await PlanStore.find(reference: plan, on: app.db) else { return nil }
+                let package = try await DossierExport.export(planID: try row.requireID(), actor: .system("cli"), files: app.fileStore, on: app.db,
                                                              time: SystemTimeSource())
                 try package.data.write(to: URL(fileURLWithPath: output), options: .atomic)
                 return package.manifest.files.count
+            }
+            guard let count else {
+                eprint("error: no plan \(plan)")
+                throw ExitCode(2)
             }
             print("wrote \(output): \(count) files")
         }
