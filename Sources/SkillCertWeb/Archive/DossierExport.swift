@@ -30,7 +30,6 @@ public enum DossierExport {
         let tickets = Dictionary(try await AdmissionTicketRecord.query(on: db).filter(\.$planID == planID).all().map { ($0.applicationID, $0.number) },
                                  uniquingKeysWith: { a, _ in a })
         let sessions = try await ExamSession.query(on: db).filter(\.$planID == planID).sort(\.$heldOn).sort(\.$startMinute).all()
-        let seats = try await SeatAssignment.query(on: db).filter(\.$sessionID ~~ sessions.compactMap(\.id)).sort(\.$seat).all()
         let results = try await ResultRecord.query(on: db).filter(\.$planID == planID).all()
         let certificates = try await CertificateRecord.query(on: db).filter(\.$planID == planID).sort(\.$number).all()
         let name = { (id: UUID) in profiles[id]?.fullName ?? "" }
@@ -55,30 +54,13 @@ public enum DossierExport {
         var incidents: [[CellValue]] = []
         for (n, s) in sessions.enumerated() {
             let sid = try s.requireID()
-            let rooms = try await SessionStore.rooms(of: s, on: db)
-            let here = seats.filter { $0.sessionID == sid }
-            let title = "\(plan.title) · \(Level(s.level).fullName) · \(s.modeValue.part.nameZH)（\(s.modeValue.nameZH)）"
             let when = "\(s.heldOn) \(s.slot.timeText)"
             let prefix = "batch/3-process/\(String(format: "%02d", n + 1))-\(s.heldOn)-\(s.mode)"
-            out.append(.init(path: "\(prefix)-sign-in.pdf", title: "签到表 \(when)", data: try SignInSheet.render(SignInSheet(
-                title: title, when: when, rooms: rooms.map { room in
-                    .init(name: room.name, lines: here.filter { $0.roomID == room.id }.map {
-                        .init(seat: $0.seat, ticket: tickets[$0.applicationID] ?? "", name: name($0.candidateID), maskedID: masked($0.candidateID))
-                    })
-                }))))
-            let staff = try await StaffAssignment.query(on: db).filter(\.$sessionID == sid).all()
-            let members = Dictionary(try await RegistryMember.query(on: db).filter(\.$userID ~~ staff.map(\.userID)).all().map { ($0.userID, $0.fullName) },
-                                     uniquingKeysWith: { a, _ in a })
+            out.append(.init(path: "\(prefix)-sign-in.pdf", title: "签到表 \(when)",
+                             data: try SignInSheet.render(try await SessionDocuments.signInSheet(s, plan: plan, on: db))))
+            out.append(.init(path: "\(prefix)-room-record.pdf", title: "考场记录 \(when)",
+                             data: try RoomRecord.render(try await SessionDocuments.roomRecord(s, plan: plan, on: db))))
             let records = try await SessionRecord.query(on: db).filter(\.$sessionID == sid).sort(\.$recordedAt).all()
-            out.append(.init(path: "\(prefix)-room-record.pdf", title: "考场记录 \(when)", data: try RoomRecord.render(RoomRecord(
-                title: title, when: when, supervisors: staff.filter { $0.roleValue == .supervisor }.compactMap { members[$0.userID] },
-                rooms: rooms.map { room in
-                    let inRoom = here.filter { $0.roomID == room.id }
-                    return .init(name: room.name, staff: staff.filter { $0.roomID == room.id }.map { "\(members[$0.userID] ?? "")（\($0.roleValue.nameZH)）" },
-                                 expected: inRoom.count, present: inRoom.filter { $0.attendance == "present" }.count,
-                                 absent: inRoom.filter { $0.attendance == "absent" }.map { "\($0.seat) 号 \(name($0.candidateID))" })
-                },
-                events: records.map { "\($0.kind == "incident" ? "违纪" : "督导检查")：\($0.text)\($0.decision.map { "；处理：\($0)" } ?? "")" }))))
             incidents += records.map { r in
                 [.text(when), .text(r.kind == "incident" ? "违纪" : "督导检查"), .text(r.candidateID.map(name) ?? ""), .text(r.text),
                  .text(r.decision ?? ""), .text(ISO8601DateFormatter().string(from: r.recordedAt))]

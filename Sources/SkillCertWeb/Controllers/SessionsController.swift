@@ -409,28 +409,7 @@ enum SessionsController {
     /// The room record (考场记录): for each room, the staff, attendance, absences, incidents and inspections, to sign.
     @Sendable static func roomRecord(req: Request) async throws -> Response {
         let s = try await session(req)
-        let plan = try await PlanStore.find(s.planID, on: req.db)
-        let rooms = try await SessionStore.rooms(of: s, on: req.db)
-        let seats = try await SeatAssignment.query(on: req.db).filter(\.$sessionID == s.requireID()).sort(\.$seat).all()
-        let staff = try await StaffAssignment.query(on: req.db).filter(\.$sessionID == s.requireID()).all()
-        let members = Dictionary(try await RegistryMember.query(on: req.db).all().map { ($0.userID, $0.fullName) }, uniquingKeysWith: { a, _ in a })
-        let profiles = Dictionary(try await CandidateProfile.query(on: req.db).filter(\.$userID ~~ seats.map(\.candidateID)).all().map { ($0.userID, $0.fullName) },
-                                  uniquingKeysWith: { a, _ in a })
-        let records = try await SkillCertPersistence.SessionRecord.query(on: req.db).filter(\.$sessionID == s.requireID()).sort(\.$recordedAt).all()
-        let supervisors = staff.filter { $0.roleValue == .supervisor }.compactMap { members[$0.userID] }
-        let record = RoomRecord(title: "\(plan.title) · \(Level(s.level).fullName) · \(s.modeValue.part.nameZH)（\(s.modeValue.nameZH)）",
-                                when: "\(s.heldOn) \(s.slot.timeText)", supervisors: supervisors,
-                                rooms: rooms.map { room in
-                                    let here = seats.filter { $0.roomID == room.id }
-                                    return RoomRecord.Room(
-                                        name: room.name,
-                                        staff: staff.filter { $0.roomID == room.id }.map { "\(members[$0.userID] ?? "")（\($0.roleValue.nameZH)）" },
-                                        expected: here.count, present: here.filter { $0.attendance == "present" }.count,
-                                        absent: here.filter { $0.attendance == "absent" }.map { "\($0.seat) 号 \(profiles[$0.candidateID] ?? "")" })
-                                },
-                                events: records.map { r in
-                                    "\(r.kind == "incident" ? "违纪" : "督导检查")：\(r.text)\(r.candidateID.flatMap { profiles[$0] }.map { "（考生：\($0)）" } ?? "")\(r.decision.map { "；处理：\($0)" } ?? "")"
-                                })
+        let record = try await SessionDocuments.roomRecord(s, plan: try await PlanStore.find(s.planID, on: req.db), on: req.db)
         return pdfResponse(try RoomRecord.render(record), filename: "room-record-\(s.heldOn).pdf")
     }
 
@@ -526,20 +505,7 @@ enum SessionsController {
     /// The sign-in sheet: one line per seat with a space to sign, room by room.
     @Sendable static func signInSheet(req: Request) async throws -> Response {
         let s = try await session(req)
-        let plan = try await PlanStore.find(s.planID, on: req.db)
-        let rooms = try await SessionStore.rooms(of: s, on: req.db)
-        let seats = try await SeatAssignment.query(on: req.db).filter(\.$sessionID == s.requireID()).sort(\.$seat).all()
-        let profiles = Dictionary(try await CandidateProfile.query(on: req.db).filter(\.$userID ~~ seats.map(\.candidateID)).all().map { ($0.userID, $0) },
-                                  uniquingKeysWith: { a, _ in a })
-        let tickets = Dictionary(try await AdmissionTicketRecord.query(on: req.db).filter(\.$applicationID ~~ seats.map(\.applicationID)).all()
-            .map { ($0.applicationID, $0.number) }, uniquingKeysWith: { a, _ in a })
-        let sheet = SignInSheet(title: "\(plan.title) · \(Level(s.level).fullName) · \(s.modeValue.part.nameZH)", when: "\(s.heldOn) \(s.slot.timeText)",
-                                rooms: rooms.map { room in
-                                    SignInSheet.Room(name: room.name, lines: seats.filter { $0.roomID == room.id }.map { seat in
-                                        let p = profiles[seat.candidateID]
-                                        return .init(seat: seat.seat, ticket: tickets[seat.applicationID] ?? "", name: p?.fullName ?? "", maskedID: p?.idNumberMasked ?? "")
-                                    })
-                                })
+        let sheet = try await SessionDocuments.signInSheet(s, plan: try await PlanStore.find(s.planID, on: req.db), on: req.db)
         return pdfResponse(try SignInSheet.render(sheet), filename: "sign-in-\(s.heldOn).pdf")
     }
 
