@@ -34,19 +34,28 @@ struct ExamAPITests {
             let path = "/api/v1/exam/attempt/answers/\(single)"
             let first = try await client.json(.PUT, path, ["response": ["1"], "seq": 1])
             #expect(first.status == .ok && first.object["result"] as? String == "stored")
+            #expect(first.object["seq"] as? Int == 1 && (first.object["remainingSeconds"] as? Int ?? 0) > 0 && first.object["paused"] as? Bool == false)
+            #expect(first.headers.first(name: .contentType)?.hasPrefix("application/json") == true)
             #expect(try await client.json(.PUT, path, ["response": ["1"], "seq": 1]).object["result"] as? String == "duplicate")
             #expect(try await client.json(.PUT, path, ["response": ["2"], "seq": 0]).object["result"] as? String == "stale")
-            let wrongType = try await client.json(.PUT, path, ["response": "1", "seq": 2])
+            // The content type is matched without regard to case, spaces or parameters; anything else is refused.
+            let shouted = try await client.send(.PUT, path, body: #"{"response":["1"],"seq":2}"#, contentType: " Application/JSON ;charset=UTF-8")
+            #expect(shouted.status == .ok && shouted.object["result"] as? String == "stored")
+            let plain = try await client.send(.PUT, path, body: #"{"response":["1"],"seq":3}"#, contentType: "text/plain")
+            #expect(plain.status == .unsupportedMediaType && plain.errorCode == "unsupported_media_type")
+            let prefixed = try await client.send(.PUT, path, body: #"{"response":["1"],"seq":3}"#, contentType: "application/jsonx")
+            #expect(prefixed.status == .unsupportedMediaType)
+            let wrongType = try await client.json(.PUT, path, ["response": "1", "seq": 4])
             #expect(wrongType.status == .badRequest && wrongType.text.contains("response"))
             let negative = try await client.json(.PUT, path, ["response": ["1"], "seq": -1])
             #expect(negative.status == .unprocessableEntity && negative.text.contains("seq"))
-            #expect(try await client.json(.PUT, "/api/v1/exam/attempt/answers/\(UUID().uuidString)", ["response": ["1"], "seq": 3]).status == .notFound)
+            #expect(try await client.json(.PUT, "/api/v1/exam/attempt/answers/\(UUID().uuidString)", ["response": ["1"], "seq": 5]).status == .notFound)
             let tf = exam.content.entries[2].itemID.uuidString
-            #expect(try await client.json(.PUT, "/api/v1/exam/attempt/answers/\(tf)", ["response": ["1"], "seq": 4]).status == .ok)
+            #expect(try await client.json(.PUT, "/api/v1/exam/attempt/answers/\(tf)", ["response": ["1"], "seq": 6]).status == .ok)
 
             let submitted = try await client.send(.POST, "/api/v1/exam/attempt/submit")
             #expect(submitted.status == .ok && submitted.object["status"] as? String == "submitted" && submitted.object["score"] == nil)
-            let late = try await client.json(.PUT, path, ["response": ["0"], "seq": 5])
+            let late = try await client.json(.PUT, path, ["response": ["0"], "seq": 7])
             #expect(late.status == .conflict && late.text.contains("attempt_closed"))
 
             // Staff see every stored answer with its grading; candidates and anonymous callers do not.
@@ -56,7 +65,7 @@ struct ExamAPITests {
             let stored = try await staff.get("/api/v1/attempts/\(attemptID)")
             #expect(stored.status == .ok && stored.object["score"] as? Double == 60)
             let answers = try #require(stored.object["answers"] as? [[String: Any]])
-            #expect(answers.count == 2 && answers.contains { $0["itemId"] as? String == single && ($0["response"] as? [String]) == ["1"] && $0["seq"] as? Int == 1 })
+            #expect(answers.count == 2 && answers.contains { $0["itemId"] as? String == single && ($0["response"] as? [String]) == ["1"] && $0["seq"] as? Int == 2 })
             #expect(try await t.client().get("/api/v1/attempts/\(attemptID)").status == .unauthorized)
 
             // The OpenAPI document lists the exam interface under its names.

@@ -91,11 +91,15 @@ enum ExamController {
         var seq: Int
         var remainingSeconds: Int
         var paused: Bool
+
+        /// The JSON written directly: every member is a fixed word, a number or a boolean (the response of the
+        /// busiest route, where JSONEncoder through Vapor's content was a twentieth of the time).
+        var json: String { #"{"result":"\#(result)","seq":\#(seq),"remainingSeconds":\#(remainingSeconds),"paused":\#(paused)}"# }
     }
 
     /// Autosaves take the attempt a token stands for from memory (it never changes for the token's life); the save's
     /// own transaction checks that the token is still the attempt's, and that the attempt is open.
-    @Sendable static func save(req: Request) async throws -> SaveResult {
+    @Sendable static func save(req: Request) async throws -> Response {
         guard let token = req.headers.bearerAuthorization?.token, token.count == 64 else { throw invalidToken }
         let tokens = req.application.examTokens
         let hash = AttemptStore.hash(token)
@@ -124,8 +128,11 @@ enum ExamController {
         case .closed:
             throw WebError(.conflict, code: "attempt_closed", zh: "考试已结束，答案未再保存", en: "the attempt has ended; nothing more is saved")
         }
-        return SaveResult(result: result, seq: body.seq, remainingSeconds: saved.clock?.remainingSeconds(at: req.time.now()) ?? 0,
-                          paused: saved.clock?.isPaused ?? false)
+        let saveResult = SaveResult(result: result, seq: body.seq, remainingSeconds: saved.clock?.remainingSeconds(at: req.time.now()) ?? 0,
+                                    paused: saved.clock?.isPaused ?? false)
+        let response = Response(status: .ok, body: .init(string: saveResult.json))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
+        return response
     }
 
     struct Submitted: Content {

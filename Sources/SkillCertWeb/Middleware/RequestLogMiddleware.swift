@@ -17,7 +17,8 @@ struct RequestLogMiddleware: AsyncMiddleware {
         response.headers.replaceOrAdd(name: "X-Request-Id", value: req.id)
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-        if response.headers.contentType == .html {
+        // The header's text, not `contentType`, which parses every parameter of it on every response.
+        if response.headers.first(name: .contentType)?.utf8.starts(with: "text/html".utf8) == true {
             response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
             response.headers.replaceOrAdd(name: "Content-Security-Policy",
                                           value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
