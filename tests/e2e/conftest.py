@@ -3,6 +3,7 @@ SKILLCERT_TEST_DATABASE_URL is a postgres:// URL) with only the plain demo data,
 come from tests/browser/conftest.py."""
 import importlib.util
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -52,8 +53,9 @@ class Server:
             prefix = ["faketime", "-f", f"+{days_ahead}d"]
             env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
         log = open(self.log_path, "a")
+        # Its own process group: `faketime` runs the server as its child, and stopping must reach both.
         self.proc = subprocess.Popen(prefix + [str(BINARY), "serve", "--port", str(self.port), "--log-level", "notice"],
-                                     env=env, stdout=log, stderr=subprocess.STDOUT)
+                                     env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 60
         while True:
             try:
@@ -66,12 +68,31 @@ class Server:
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
+            os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=15)
+        if self.proc:
+            # The server under faketime may outlive the wrapper for a moment; the port must be free for a restart.
+            deadline = time.time() + 15
+            while group_alive(self.proc.pid) and time.time() < deadline:
+                time.sleep(0.1)
+            if group_alive(self.proc.pid):
+                os.killpg(self.proc.pid, signal.SIGKILL)
 
     def restart(self, days_ahead: int) -> None:
         self.stop()
         self.start(days_ahead)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of the group is still running (zombies waiting for their parent do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
 
 @pytest.fixture(scope="session")
