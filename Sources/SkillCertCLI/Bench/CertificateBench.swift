@@ -97,13 +97,11 @@ struct CertificateBench: AsyncParsableCommand {
                 if let r = try? await client.get(URI(string: base + "/readyz")), r.status == .ok { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            let plain = try await LoadGenerator.storm(port: port, connections: concurrency, seconds: seconds) { _ in
-                "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-            }
+            let plain = try await LoadGenerator.storm(port: port, connections: concurrency, seconds: seconds) { _ in LoadGenerator.get("/healthz") }
             print(String(format: "reference, same run: GET /healthz %.0f requests/s (p50 %.1f ms, p99 %.1f ms, errors %d)",
                          plain.rate, plain.p50 * 1000, plain.p99 * 1000, plain.errors))
             let lookups = try await LoadGenerator.storm(port: port, connections: concurrency, seconds: seconds) { n in
-                "GET /api/v1/public/certificates/\(numbers[(n &* 7919) % numbers.count]) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                LoadGenerator.get("/api/v1/public/certificates/\(numbers[(n &* 7919) % numbers.count])")
             }
             print(String(format: "verification lookups over %d certificates: %.0f requests/s (p50 %.1f ms, p99 %.1f ms, errors %d) = %.1f%% of the plaintext rate",
                          numbers.count, lookups.rate, lookups.p50 * 1000, lookups.p99 * 1000, lookups.errors, lookups.rate / max(plain.rate, 1) * 100))

@@ -83,9 +83,7 @@ struct ExamBench: AsyncParsableCommand {
             guard !tokens.isEmpty else { throw ExitCode(1) }
 
             // Same run, same server: the plaintext route.
-            let plain = try await LoadGenerator.storm(port: port, connections: concurrency, seconds: seconds) { _ in
-                "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-            }
+            let plain = try await LoadGenerator.storm(port: port, connections: concurrency, seconds: seconds) { _ in LoadGenerator.get("/healthz") }
             print(String(format: "reference, same run: GET /healthz %.0f requests/s (p50 %.1f ms, p99 %.1f ms, errors %d)",
                          plain.rate, plain.p50 * 1000, plain.p99 * 1000, plain.errors))
 
