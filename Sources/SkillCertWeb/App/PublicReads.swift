@@ -23,12 +23,12 @@ extension Request {
     /// fails (down, restarting) is not the visitor's problem: the lookup is read-only, so it is simply run again on
     /// the primary.
     func publicRead<T: Sendable>(_ body: (any Database) async throws -> T) async throws -> T {
-        guard config.publicReadDatabase != nil else { return try await body(db) }
+        guard config.publicReadDatabase != nil else { return try await body(loopDB) }
         do {
             return try await body(db(.publicReads))
         } catch {
             logger.warning("public read replica failed; reading the primary", metadata: ["error": .string(String(describing: error))])
-            return try await body(db)
+            return try await body(loopDB)
         }
     }
 }

@@ -39,6 +39,7 @@ public enum SkillCertApp {
         try PublicReads.configure(app, config: config)
         app.migrations.add(SkillCertMigrations.all)
         app.answerCommitter = AnswerCommitter(db: app.db)
+        app.loopDatabases = LoopDatabases(app)
         app.groupCommit = GroupCommit(db: app.db)
         app.examTokens = ExamTokenCache()
 

@@ -115,7 +115,7 @@ enum ExamController {
         let saved: AttemptStore.SaveReport
         do {
             saved = try await AttemptStore.save(key, itemID: itemID, response: body.response, seq: body.seq, committer: req.application.answerCommitter,
-                                                sealer: try req.sealer(), on: req.db, time: req.time)
+                                                sealer: try req.sealer(), on: req.loopDB, time: req.time)
         } catch DomainError.forbidden(let code, _, _) where code == AttemptStore.tokenReplacedCode {
             tokens.forget(hash)
             throw invalidToken
