@@ -273,10 +273,10 @@ extension Application {
     }
 }
 
-/// The default database, made once for each of the application's event loops. Fluent's `req.db` makes a new handle on
-/// every access (a lock, the configuration, the driver's pool for the loop): a sixth of the autosave handler's samples. The
-/// hot paths — autosaves and public certificate lookups — take the loop's handle from here instead; it logs with the
-/// application's logger rather than the request's.
+/// The default database, made once for each of the application's event loops. Fluent's `req.db` makes a new handle
+/// on every access (a lock, the configuration, the driver's pool for the loop): a sixth of the autosave handler's
+/// samples. The hot paths — autosaves and public certificate lookups — take the loop's handle from here instead; it
+/// logs with the application's logger rather than the request's.
 struct LoopDatabases: Sendable {
     private let handles: [ObjectIdentifier: any Database]
 
