@@ -69,21 +69,24 @@ public enum CertificateStore {
         let steps = StepClock()
         await progress(Progress(done: 0, total: todo.count))
         let parts = stride(from: 0, to: todo.count, by: max(chunk, 1)).map { Array(todo[$0..<min($0 + max(chunk, 1), todo.count)]) }
-        // The next chunk's holders are read while this chunk is issued (on another pooled connection when there is one).
-        var next: Task<Holders, any Error>? = parts.first.map { part in Task { try await holders(of: part, planID: planID, on: db) } }
+        // Each chunk's transaction also reads the next chunk's holders, on its connection while the cores prepare.
+        var mark = ContinuousClock.now
+        var holders = try await Self.holders(of: parts.first ?? [], planID: planID, on: db)
+        steps.add("read holders", since: &mark)
         do {
             for (i, part) in parts.enumerated() {
-                var mark = ContinuousClock.now
-                let holders = try await next!.value
-                steps.add("read holders (waited)", since: &mark)
-                next = i + 1 < parts.count ? Task { [part = parts[i + 1]] in try await Self.holders(of: part, planID: planID, on: db) } : nil
-                issued += try await issueChunk(part, holders: holders, batch: batch, steps: steps, on: db, time: time)
+                let done = try await issueChunk(part, holders: holders, next: i + 1 < parts.count ? parts[i + 1] : [], batch: batch, steps: steps,
+                                                on: db, time: time)
+                issued += done.numbers
+                holders = done.next
                 await progress(Progress(done: issued.count, total: todo.count, seconds: steps.seconds))
             }
         } catch {
-            _ = try? await next?.value
+            try? await BulkInsert.endLargeWrite(db)
             throw error
         }
+        // The chunks keep SQLite's large-write settings between them (see `issueChunk`); the defaults again.
+        try await BulkInsert.endLargeWrite(db)
         return issued
     }
 
@@ -126,6 +129,7 @@ public enum CertificateStore {
     }
 
     static func holders(of results: [Pending], planID: UUID, on db: any Database) async throws -> Holders {
+        guard !results.isEmpty else { return Holders() }
         let candidates = results.map(\.candidateID)
         let sql = try db.sql()
         var out = Holders()
@@ -152,8 +156,9 @@ public enum CertificateStore {
         return out
     }
 
-    static func issueChunk(_ results: [Pending], holders: Holders, batch: Batch, steps: StepClock, on db: any Database,
-                           time: any TimeSource) async throws -> [String] {
+    /// Issues one chunk in one audited transaction and reads the holders of the `next` chunk on its connection.
+    static func issueChunk(_ results: [Pending], holders: Holders, next: [Pending], batch: Batch, steps: StepClock, on db: any Database,
+                           time: any TimeSource) async throws -> (numbers: [String], next: Holders) {
         for r in results where holders.people[r.candidateID]?.idCipher == nil {
             throw DomainError.conflict(code: "no_id_number", zh: "考生缺少证件号码，不能颁发证书", en: "a candidate has no ID number on record")
         }
@@ -161,15 +166,21 @@ public enum CertificateStore {
         let today = now.chinaLocalDate
         let (sites, people) = (holders.sites, holders.people)
         let body = batch.body
+        let planID = batch.planID
         let start = ContinuousClock.now
-        let issued: ([String], ContinuousClock.Instant) = try await AuditLog.transaction(on: db, actor: batch.actor, time: time) { audit in
+        let issued: ([String], Holders, ContinuousClock.Instant) = try await AuditLog.transaction(on: db, actor: batch.actor, time: time) { audit in
             var mark = start
+            // SQLite's large-write settings stay on this connection until the whole run is done: dropping the page
+            // cache after each chunk would make the next one read its indexes back from the WAL.
+            try await BulkInsert.beginLargeWrite(audit.db)
             // Issuing of the same plan may run twice at once: what the other has issued meanwhile is left alone.
             let sql = try audit.db.sql()
             let done = Set(try await sql.select().column("result_id").from(CertificateRecord.schema)
                 .where("result_id", .in, results.map(\.resultID)).all().map { try $0.decode(column: "result_id", as: UUID.self) })
             let results = results.filter { !done.contains($0.resultID) }
-            guard !results.isEmpty else { return ([], mark) }
+            guard !results.isEmpty else {
+                return ([], try await Self.holders(of: next, planID: planID, on: audit.db), mark)
+            }
             // Serials for each (site, level) in one step, then the status-list indexes.
             var groups: [String: [Int]] = [:]
             for (i, r) in results.enumerated() { groups["\(sites[r.candidateID] ?? body.sites.first?.code ?? "000000")|\(r.level)", default: []].append(i) }
@@ -191,11 +202,12 @@ public enum CertificateStore {
                 .decode(column: "m", as: Int?.self).map { $0 + 1 } ?? 0
             let items = results.enumerated().map { (i, r) in (r, numbers[i], nextIndex + i) }
             steps.add("numbers", since: &mark)
-            // Prepared on every core in parts, each part written while the next is prepared; a large transaction
-            // gets SQLite's large-write settings (see `BulkInsert`).
-            try await BulkInsert.beginLargeWrite(audit.db)
+            // Prepared on every core in parts; the transaction's connection meanwhile reads the next chunk's holders,
+            // then writes each part while the next is prepared, one statement at a time.
+            let db = audit.db
+            let nextHolders = Task { try await Self.holders(of: next, planID: planID, on: db) }
+            var write: Task<Void, any Error> = Task { _ = try await nextHolders.value }
             var written: [String] = []
-            var write: Task<Void, any Error>?
             do {
                 for start in stride(from: 0, to: items.count, by: 1000) {
                     let part = Array(items[start..<min(start + 1000, items.count)])
@@ -208,9 +220,8 @@ public enum CertificateStore {
                         }
                     }.map { try $0.get() }
                     steps.add("prepare and sign (every core)", since: &mark)
-                    try await write?.value
+                    try await write.value
                     steps.add("write certificates, events and audit entries (waited)", since: &mark)
-                    let db = audit.db
                     write = Task {
                         try await BulkInsert.rows(db, CertificateRecord.schema, prepared.map(\.row), columns: certificateColumns)
                         try await BulkInsert.rows(db, CertificateEvent.schema, prepared.map(\.event),
@@ -219,20 +230,18 @@ public enum CertificateStore {
                     }
                     written += prepared.map(\.number)
                 }
-                try await write?.value
+                try await write.value
                 steps.add("write certificates, events and audit entries (waited)", since: &mark)
             } catch {
-                // Never leave a write running on the transaction's connection after it is rolled back.
-                _ = try? await write?.value
-                try? await BulkInsert.endLargeWrite(audit.db)
+                // Never leave a statement running on the transaction's connection after it is rolled back.
+                _ = try? await write.value
                 throw error
             }
-            try await BulkInsert.endLargeWrite(audit.db)
-            return (written, mark)
+            return (written, try await nextHolders.value, mark)
         }
-        var end = issued.1
+        var end = issued.2
         steps.add("commit", since: &end)
-        return issued.0
+        return (issued.0, issued.1)
     }
 
     static let certificateColumns = ["id", "number", "print_serial", "plan_id", "result_id", "candidate_id", "full_name", "id_type", "id_masked", "id_cipher",
