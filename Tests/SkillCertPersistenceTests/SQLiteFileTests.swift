@@ -45,7 +45,8 @@ struct SQLiteFileTests {
 
         try await TestApp.with(configure: { $0.database = .sqliteFile(path: fresh) }) { t in
             #expect(try await Self.pageSize(t.db) == DatabasePreparation.sqlitePageSize)
-            let mode = try await (t.db as! any SQLDatabase).raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
+            let sql = try #require(t.db as? any SQLDatabase)
+            let mode = try await sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
             #expect(mode == "wal")
         }
         try await TestApp.with(configure: { $0.database = .sqliteFile(path: older) }) { t in

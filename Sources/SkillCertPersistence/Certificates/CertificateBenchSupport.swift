@@ -18,7 +18,8 @@ public enum CertificateBenchSupport {
                   occupation_code, occupation_name, work_type, level, issue_date, body_name, site_code, photo_key, status, status_reason, status_index,
                   credential, issued_at, issued_by)
                 SELECT printf('00000000-0000-7000-8000-%012d', n.i), 'S012332' || printf('9%05d', n.i / 999999) || '264' || printf('%06d', n.i % 999999 + 1),
-                  c.print_serial, c.plan_id, printf('00000000-0000-7000-9000-%012d', n.i), c.candidate_id, c.full_name, c.id_type, c.id_masked, c.id_cipher, c.id_hash, c.occupation_code,
+                  c.print_serial, c.plan_id, printf('00000000-0000-7000-9000-%012d', n.i), c.candidate_id, c.full_name, c.id_type, c.id_masked,
+                  c.id_cipher, c.id_hash, c.occupation_code,
                   c.occupation_name, c.work_type, c.level, c.issue_date, c.body_name, printf('9%05d', n.i / 999999), c.photo_key, c.status, c.status_reason,
                   base.top + 1 + n.i, c.credential, c.issued_at, c.issued_by
                 FROM n, base JOIN certificates c ON c.rowid = 1 + n.i % base.total
