@@ -9,14 +9,6 @@ import Vapor
 /// SQLite files on disk (the default installation), whatever engine the rest of the suite runs on.
 @Suite("SQLite database files")
 struct SQLiteFileTests {
-    static func path(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-\(name)-\(UUID().uuidString).sqlite").path
-    }
-
-    static func remove(_ path: String) {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    }
-
     static func pageSize(_ db: any Database) async throws -> Int {
         let sql = try #require(db as? any SQLDatabase)
         return try #require(try await sql.raw("PRAGMA page_size").first()?.decode(column: "page_size", as: Int.self))
@@ -24,9 +16,12 @@ struct SQLiteFileTests {
 
     @Test("a new database file gets 16 KiB pages and WAL; a file made with 4 KiB pages still migrates, keeps its data and its pages")
     func pageSizes() async throws {
-        let fresh = Self.path("fresh")
-        let older = Self.path("older")
-        defer { Self.remove(fresh); Self.remove(older) }
+        // Both files and their WAL files in one folder, removed whole.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-pages-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fresh = folder.appendingPathComponent("fresh.sqlite").path
+        let older = folder.appendingPathComponent("older.sqlite").path
 
         // A file as an earlier version left it: SQLite's default 4 KiB pages, WAL, and a row of its own.
         let app = try await Application.make(.testing)
