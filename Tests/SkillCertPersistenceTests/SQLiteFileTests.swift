@@ -54,3 +54,52 @@ struct SQLiteFileTests {
         }
     }
 }
+
+@Suite("Direct reads of a SQLite file")
+struct SQLiteDirectReadsTests {
+    static let sql = "SELECT body, n FROM notes WHERE key = ?"
+
+    static func note(_ reads: SQLiteDirectReads, _ key: String) -> SQLiteDirectReads.Outcome<String> {
+        reads.first(sql, text: key) { row in "\(row.text(0)) \(row.integer(1))" }
+    }
+
+    @Test("a direct read finds a row, says when there is none, sees every commit made before it, and falls back when it cannot read")
+    func reads() async throws {
+        #expect(SQLiteDirectReads(.sqliteMemory(identifier: "direct")) == nil)
+        #expect(SQLiteDirectReads(.postgres(url: "postgres://localhost/skillcert")) == nil)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-direct-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("direct.sqlite").path
+
+        // No file yet: nothing to read, so the caller reads through Fluent.
+        let early = try #require(SQLiteDirectReads(.sqliteFile(path: path)))
+        guard case .unavailable = Self.note(early, "a") else { Issue.record("a read of a missing file was answered"); return }
+        #expect(!FileManager.default.fileExists(atPath: path))
+
+        try await TestApp.with(configure: { $0.database = .sqliteFile(path: path) }) { t in
+            let sql = try #require(t.db as? any SQLDatabase)
+            try await sql.raw("CREATE TABLE notes (key TEXT PRIMARY KEY, body TEXT NOT NULL, n INTEGER NOT NULL)").run()
+            try await sql.raw("INSERT INTO notes (key, body, n) VALUES ('a', '示例证书', 3)").run()
+            let reads = try #require(SQLiteDirectReads(.sqliteFile(path: path), connections: 1))
+            guard case .found(let first) = Self.note(reads, "a") else { Issue.record("row a not found"); return }
+            #expect(first == "示例证书 3")
+            guard case .missing = Self.note(reads, "b") else { Issue.record("row b found"); return }
+
+            // A commit through Fluent is seen by the next direct read on the same (kept) connection.
+            try await sql.raw("UPDATE notes SET body = '已撤销', n = 4 WHERE key = 'a'").run()
+            try await sql.raw("INSERT INTO notes (key, body, n) VALUES ('b', '第二本', 1)").run()
+            guard case .found(let changed) = Self.note(reads, "a"), case .found(let second) = Self.note(reads, "b") else {
+                Issue.record("the changed rows were not found"); return
+            }
+            #expect(changed == "已撤销 4" && second == "第二本 1")
+
+            // A statement that cannot be prepared is not an answer either; after closing, nothing is read.
+            guard case .unavailable = reads.first("SELECT nothing FROM nowhere WHERE key = ?", text: "a", { $0.text(0) }) else {
+                Issue.record("a bad statement was answered"); return
+            }
+            reads.close()
+            guard case .unavailable = Self.note(reads, "a") else { Issue.record("a closed reader answered"); return }
+        }
+    }
+}

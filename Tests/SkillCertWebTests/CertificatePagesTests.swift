@@ -5,6 +5,7 @@ import SkillCertPersistence
 import SkillCertTestSupport
 import Testing
 import Vapor
+@testable import SkillCertWeb
 
 @Suite("Certificate pages, the public verification and the national export")
 struct CertificatePagesTests {
@@ -67,6 +68,27 @@ struct CertificatePagesTests {
             #expect(try await anonymous.get("/api/v1/public/certificates?name=x").text.contains("idNumber"))
             let actions = Set(try await AuditEntry.query(on: t.db).all().map(\.action))
             #expect(actions.isSuperset(of: ["certificate.issue", "certificate.print", "certificate.mailed", "certificate.replace", "certificate.revoked"]))
+        }
+    }
+
+    @Test("on a SQLite file the public lookup reads the file directly, and shows a revocation at once")
+    func lookupOnFile() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-lookup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestApp.with(configure: { $0.database = .sqliteFile(path: folder.appendingPathComponent("lookup.sqlite").path) }) { t in
+            #expect(t.app.sqliteDirectReads != nil)
+            let (_, staff, all) = try await issued(t, candidates: 2)
+            let anonymous = try t.client()
+            for c in all {
+                let api = try await anonymous.get("/api/v1/public/certificates/\(c.number)")
+                #expect(api.status == .ok && api.object["status"] as? String == "valid" && api.object["name"] as? String == c.fullName)
+                #expect(api.object["credential"] as? String == c.credential && api.object["level"] as? String == Level(c.level).fullName)
+            }
+            #expect(try await anonymous.get("/api/v1/public/certificates/S000000000000000000000").status == .notFound)
+            #expect(try await staff.postForm("/certificates/\(all[1].number)/status", [("status", "revoked"), ("reason", "经核查，冒名顶替")]).status == .seeOther)
+            #expect(try await anonymous.get("/api/v1/public/certificates/\(all[1].number)").object["status"] as? String == "revoked")
+            #expect(try await anonymous.get("/api/v1/public/certificates/\(all[0].number)").object["status"] as? String == "valid")
         }
     }
 

@@ -450,9 +450,21 @@ public enum CertificateStore {
     }
 
     /// The public view of a certificate by number: one indexed read of the columns shown, without building a model
-    /// (this is the route anyone may call, as often as the rate limit allows).
-    public static func publicView(number: String, on db: any Database) async throws -> PublicView? {
+    /// (this is the route anyone may call, as often as the rate limit allows). With `direct`, a SQLite file is read
+    /// on the caller's thread, and through `db` only when that read is unavailable.
+    public static func publicView(number: String, direct: SQLiteDirectReads? = nil, on db: any Database) async throws -> PublicView? {
         guard CertificateNumber.isValid(number) else { return nil }
+        if let direct {
+            let read = direct.first(publicViewSQL, text: number) { row in
+                PublicView(number: row.text(0), status: row.text(1), fullName: row.text(2), idMasked: row.text(3), occupationName: row.text(4),
+                           workType: row.text(5), level: row.integer(6), issueDate: row.text(7), bodyName: row.text(8), credential: row.text(9))
+            }
+            switch read {
+            case .found(let view): return view
+            case .missing: return nil
+            case .unavailable: break
+            }
+        }
         if let sqlite = db as? any SQLiteDatabase {
             // SQLite directly: SQLKit would serialise the statement again and decode each column through Codable.
             guard let row = try await sqlite.query(publicViewSQL, [.text(number)]).first else { return nil }

@@ -247,6 +247,13 @@ extension Application {
     private struct CommitterKey: StorageKey { typealias Value = AnswerCommitter }
     private struct GroupCommitKey: StorageKey { typealias Value = GroupCommit }
     private struct LoopDatabasesKey: StorageKey { typealias Value = LoopDatabases }
+    private struct DirectReadsKey: StorageKey { typealias Value = SQLiteDirectReads }
+
+    /// Public certificate lookups on a SQLite file, read on the handler's thread (nil for PostgreSQL and in-memory).
+    var sqliteDirectReads: SQLiteDirectReads? {
+        get { storage[DirectReadsKey.self] }
+        set { storage[DirectReadsKey.self] = newValue }
+    }
 
     /// The default database once for each event loop, made when the application is configured (see `Request.loopDB`).
     var loopDatabases: LoopDatabases {

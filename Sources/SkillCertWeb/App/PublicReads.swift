@@ -32,3 +32,9 @@ extension Request {
         }
     }
 }
+
+/// Closes the direct SQLite read connections when the application stops.
+struct DirectReadsShutdown: LifecycleHandler {
+    let reads: SQLiteDirectReads
+    func shutdown(_ application: Application) { reads.close() }
+}

@@ -40,6 +40,10 @@ public enum SkillCertApp {
         app.migrations.add(SkillCertMigrations.all)
         app.answerCommitter = AnswerCommitter(db: app.db)
         app.loopDatabases = LoopDatabases(app)
+        if config.publicReadDatabase == nil, let direct = SQLiteDirectReads(config.database) {
+            app.sqliteDirectReads = direct
+            app.lifecycle.use(DirectReadsShutdown(reads: direct))
+        }
         app.groupCommit = GroupCommit(db: app.db)
         app.examTokens = ExamTokenCache()
 

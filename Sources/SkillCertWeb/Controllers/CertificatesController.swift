@@ -448,7 +448,7 @@ enum CertificatesController {
     @Sendable static func apiVerify(req: Request) async throws -> Response {
         try throttle(req)
         let number = req.parameters.get("number") ?? ""
-        guard let c = try await req.publicRead({ try await CertificateStore.publicView(number: number, on: $0) }) else {
+        guard let c = try await req.publicRead({ try await CertificateStore.publicView(number: number, direct: req.application.sqliteDirectReads, on: $0) }) else {
             throw WebError(.notFound, code: "not_found", zh: "未查到证书", en: "no such certificate")
         }
         // The JSON written directly (the route anyone may call; JSONEncoder was a tenth of its time).
