@@ -134,9 +134,10 @@ public final class AnswerCommitter: Sendable {
                 }
             }
             if !newest.isEmpty {
+                // Time-ordered ids: new answers go to the end of the primary-key index, not to a page anywhere in it.
                 let values = newest.values.sorted().map { i -> SQLQueryString in
                     let s = saves[i]
-                    return "(\(bind: UUID()), \(bind: s.attemptID), \(bind: s.itemID), \(bind: s.json), \(bind: s.seq), \(bind: s.at), \(bind: false))"
+                    return "(\(bind: UUID.timeOrdered(at: s.at)), \(bind: s.attemptID), \(bind: s.itemID), \(bind: s.json), \(bind: s.seq), \(bind: s.at), \(bind: false))"
                 }.joined(separator: ", ")
                 try await sql.raw("""
                     INSERT INTO \(ident: ExamAnswer.schema) (id, attempt_id, item_id, response, seq, saved_at, needs_review) VALUES \(values)

@@ -759,18 +759,3 @@ struct RandomBytes {
         take(count).hexString
     }
 }
-
-extension UUID {
-    /// `uuidString` (upper case, as Fluent stores UUIDs on SQLite) without Foundation's formatted printing.
-    var text: String {
-        withUnsafeBytes(of: uuid) { raw in
-            var out: [UInt8] = []
-            out.reserveCapacity(36)
-            for (i, c) in raw.hexString(uppercase: true).utf8.enumerated() {
-                if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
-                out.append(c)
-            }
-            return String(decoding: out, as: UTF8.self)
-        }
-    }
-}
