@@ -116,6 +116,15 @@ public final class TestApp: Sendable {
         await drop()
     }
 
+    /// Runs `body` with a new, empty temporary folder (for SQLite files and their WAL, keys, exports), removed whole
+    /// afterwards.
+    public static func withTemporaryFolder<T>(_ name: String, _ body: (URL) async throws -> T) async throws -> T {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-\(name)-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        return try await body(folder)
+    }
+
     /// Runs `body` with a fresh application and always cleans up.
     public static func with<T>(start: Date = defaultStart, configure: (inout AppConfig) -> Void = { _ in },
                                _ body: (TestApp) async throws -> T) async throws -> T {

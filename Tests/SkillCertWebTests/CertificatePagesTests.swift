@@ -73,10 +73,9 @@ struct CertificatePagesTests {
 
     @Test("on a SQLite file the public lookup reads the file directly, and shows a revocation at once")
     func lookupOnFile() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("skillcert-lookup-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try await TestApp.with(configure: { $0.database = .sqliteFile(path: folder.appendingPathComponent("lookup.sqlite").path) }) { t in
+        try await TestApp.withTemporaryFolder("lookup") { folder in try await TestApp.with(configure: {
+            $0.database = .sqliteFile(path: folder.appendingPathComponent("lookup.sqlite").path)
+        }) { t in
             #expect(t.app.sqliteDirectReads != nil)
             let (_, staff, all) = try await issued(t, candidates: 2)
             let anonymous = try t.client()
@@ -89,7 +88,7 @@ struct CertificatePagesTests {
             #expect(try await staff.postForm("/certificates/\(all[1].number)/status", [("status", "revoked"), ("reason", "经核查，冒名顶替")]).status == .seeOther)
             #expect(try await anonymous.get("/api/v1/public/certificates/\(all[1].number)").object["status"] as? String == "revoked")
             #expect(try await anonymous.get("/api/v1/public/certificates/\(all[0].number)").object["status"] as? String == "valid")
-        }
+        } }
     }
 
     @Test("public lookups are limited per address with a clear message")

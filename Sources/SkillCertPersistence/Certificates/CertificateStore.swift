@@ -465,14 +465,7 @@ public enum CertificateStore {
             case .unavailable: break
             }
         }
-        if let sqlite = db as? any SQLiteDatabase {
-            // SQLite directly: SQLKit would serialise the statement again and decode each column through Codable.
-            guard let row = try await sqlite.query(publicViewSQL, [.text(number)]).first else { return nil }
-            func text(_ column: String) -> String { row.column(column)?.string ?? "" }
-            return PublicView(number: text("number"), status: text("status"), fullName: text("full_name"), idMasked: text("id_masked"),
-                              occupationName: text("occupation_name"), workType: text("work_type"), level: row.column("level")?.integer ?? 0,
-                              issueDate: text("issue_date"), bodyName: text("body_name"), credential: text("credential"))
-        }
+        // PostgreSQL, an in-memory SQLite database, or a direct read that was unavailable.
         guard let row = try await db.sql().raw("""
             SELECT number, status, full_name, id_masked, occupation_name, work_type, level, issue_date, body_name, credential
             FROM \(ident: CertificateRecord.schema) WHERE number = \(bind: number)
@@ -486,6 +479,7 @@ public enum CertificateStore {
     }
 
 
+    /// The direct read's statement (SQLite's `?` parameter; the same columns, in this order, as the read through `db`).
     static let publicViewSQL = """
         SELECT number, status, full_name, id_masked, occupation_name, work_type, level, issue_date, body_name, credential
         FROM "\(CertificateRecord.schema)" WHERE number = ?
