@@ -23,13 +23,14 @@ struct CertificateStoreTests {
         return (records, numbers.count)
     }
 
-    @Test("numbers follow the national format; serials count per (body, site, year, level) from 000001 without duplicates, also when two batches run at once")
+    @Test("numbers follow the national format; serials count per (body, site, year, level) from 000001, never twice, and any skipped has a reason, also when batches run at once")
     func numbering() async throws {
         try await TestApp.with { t in
             let first = try await FinalPlan.make(t, candidates: 5)
             let second = try await first.another(t, candidates: 4, from: 50)
             let signer = CredentialSigner(sealer: sealer)
-            // Both plans at once, and the first plan twice over: nine certificates, nine distinct serials 1…9.
+            // Both plans at once, and the first plan twice over: nine certificates with nine distinct serials. A serial
+            // that a run reserved and did not use (the other run of the first plan issued that candidate) is recorded.
             let (p1, p2, actor) = (first.planID, second.planID, first.staff.actor)
             async let a = issue(t, p1, actor, signer: signer).1
             async let b = issue(t, p2, actor, signer: signer).1
@@ -40,7 +41,11 @@ struct CertificateStoreTests {
             #expect(all.count == 9 && Set(all.map(\.number)).count == 9 && Set(all.map(\.statusIndex)).count == 9)
             // Body S 0123, Jiangsu 32, site 320102, year 26 (the test clock is in 2026), level 4.
             #expect(all.allSatisfy { $0.number.range(of: #"^S0123323201022640\d{5}$"#, options: .regularExpression) != nil && CertificateNumber.isValid($0.number) })
-            #expect(Set(all.compactMap { CertificateNumber($0.number)?.serial }) == Set(1...9))
+            let serials = Set(all.compactMap { CertificateNumber($0.number)?.serial })
+            let reservations = try await CertificateReservation.query(on: t.db).filter(\.$kind == "serial").all()
+            let unused = reservations.flatMap { r in r.unused.map { SerialRanges.serials($0) } ?? [] }
+            #expect(reservations.allSatisfy { $0.closedAt != nil && ($0.unusedCount == 0) == ($0.reason == nil) })
+            #expect(serials.isDisjoint(with: unused) && serials.union(unused) == Set(1...(9 + unused.count)))
             #expect(try await CertificateStore.pending(planID: first.planID, on: t.db).isEmpty)
             let audit = try await AuditEntry.query(on: t.db).filter(\.$action == "certificate.issue").all()
             #expect(audit.count == 9 && Set(audit.compactMap(\.targetID)) == Set(all.map(\.number)))
@@ -71,6 +76,60 @@ struct CertificateStoreTests {
         #expect(handWritten != nil && handWritten == encoded)
         #expect(try JSONDecoder().decode(CertificateCredential.self, from: Data(credential.json.utf8)) == credential)
         #expect(credential.validFrom == "2026-11-27T16:00:00Z")
+    }
+
+    @Test("a run reserves its serials first; those another run issued meanwhile stay unused, recorded with the reason and audited")
+    func reservedSerialsUsedElsewhere() async throws {
+        try await TestApp.with { t in
+            let plan = try await FinalPlan.make(t, candidates: 5)
+            let (db, time, sealer, links, actor, planID) = (t.db, t.time, sealer, links, plan.staff.actor, plan.planID)
+            let signer = CredentialSigner(sealer: sealer)
+            // After the first run's first chunk, a second run issues the other three.
+            let first = try await CertificateStore.issue(planID: planID, actor: actor, sealer: sealer, signer: signer, links: links, chunk: 2,
+                                                         on: db, time: time) { p in
+                guard p.done == 2 else { return }
+                _ = try? await CertificateStore.issue(planID: planID, actor: actor, sealer: sealer, signer: signer, links: links, chunk: 2, on: db, time: time)
+            }
+            #expect(first.count == 2)
+            let all = try await CertificateRecord.query(on: t.db).all()
+            let serials = all.compactMap { CertificateNumber($0.number)?.serial }
+            #expect(all.count == 5 && Set(serials).count == 5 && Set(all.map(\.statusIndex)).count == 5)
+            #expect(Set(serials) == [1, 2, 6, 7, 8])
+            let reservations = try await CertificateReservation.query(on: t.db).filter(\.$kind == "serial").sort(\.$first).all()
+            #expect(reservations.map { "\($0.first)-\($0.last)" } == ["1-5", "6-8"])
+            #expect(reservations.allSatisfy { $0.closedAt != nil })
+            #expect(reservations[0].unused == "3-5" && reservations[0].unusedCount == 3 && reservations[0].reason?.contains("另一签发批次") == true)
+            #expect(reservations[1].unused == "" && reservations[1].unusedCount == 0 && reservations[1].reason == nil)
+            let gaps = try await AuditEntry.query(on: t.db).filter(\.$action == "certificate.serial-gap").all()
+            #expect(gaps.count == 1 && gaps[0].details.contains("3-5") && gaps[0].reason?.contains("另一签发批次") == true)
+            #expect(try await AuditEntry.query(on: t.db).filter(\.$action == "certificate.reserve").count() == 2)
+            guard case .success = try await AuditLog.verify(on: t.db) else { Issue.record("the audit chain is broken"); return }
+        }
+    }
+
+    @Test("a run that stops part-way keeps the chunks it committed and records the serials it did not use, with the reason")
+    func interruptedRun() async throws {
+        try await TestApp.with { t in
+            let plan = try await FinalPlan.make(t, candidates: 5)
+            let (db, time, sealer, links, actor, planID) = (t.db, t.time, sealer, links, plan.staff.actor, plan.planID)
+            let last = try #require(try await CertificateStore.pending(planID: planID, on: t.db).last).candidateID
+            // After the first chunk the last candidate (in the third chunk) loses the ID number on record.
+            let code = await failureCode {
+                _ = try await CertificateStore.issue(planID: planID, actor: actor, sealer: sealer, signer: CredentialSigner(sealer: sealer), links: links,
+                                                     chunk: 2, on: db, time: time) { p in
+                    guard p.done == 2 else { return }
+                    try? await CandidateProfile.query(on: db).filter(\.$userID == last).set(\.$idNumberCipher, to: nil).update()
+                }
+            }
+            #expect(code == "no_id_number")
+            #expect(try await CertificateRecord.query(on: t.db).count() == 4)
+            let r = try #require(try await CertificateReservation.query(on: t.db).filter(\.$kind == "serial").first())
+            #expect(r.first == 1 && r.last == 5 && r.closedAt != nil && r.unused == "5" && r.unusedCount == 1)
+            #expect(r.reason?.contains("签发中断") == true)
+            // Issuing again names the candidate's missing ID number before reserving anything.
+            #expect(await failureCode { _ = try await issue(t, plan, signer: CredentialSigner(sealer: sealer)) } == "no_id_number")
+            #expect(try await CertificateReservation.query(on: t.db).count() == 2)
+        }
     }
 
     @Test("a plan whose publicity has not ended gets no certificates")

@@ -25,7 +25,31 @@ struct CertificatePagesTests {
         for _ in 0..<100 where !(try await staff.get("/plans/\(plan.planID.uuidString)/certificates").text.contains("已颁发 \(candidates) 本证书")) {
             try await Task.sleep(for: .milliseconds(50))
         }
+        // The run's reserved serials are on the page, all used.
+        let after = try await staff.get("/plans/\(plan.planID.uuidString)/certificates").text
+        let reserved = String(all[0].number.dropLast(6)) + "000001 – " + String(format: "%06d", candidates)
+        #expect(after.contains("id=\"reservations\"") && after.contains(reserved) && after.contains("已全部使用"))
         return (plan, staff, all)
+    }
+
+    @Test("the plan's certificate page shows serials an issuing run did not use, and why")
+    func reservedSerialGap() async throws {
+        try await TestApp.with { t in
+            let plan = try await FinalPlan.make(t, candidates: 3)
+            let (db, time, actor, planID) = (t.db, t.time, plan.staff.actor, plan.planID)
+            let sealer = ExamFixture.sealer, links = CertificateStore.Links(base: "https://certs.example.cn")
+            let signer = CredentialSigner(sealer: sealer)
+            // A second run issues the last two while the first is between its chunks.
+            _ = try await CertificateStore.issue(planID: planID, actor: actor, sealer: sealer, signer: signer, links: links, chunk: 1, on: db, time: time) { p in
+                guard p.done == 1 else { return }
+                _ = try? await CertificateStore.issue(planID: planID, actor: actor, sealer: sealer, signer: signer, links: links, on: db, time: time)
+            }
+            let staff = try t.client()
+            _ = try await staff.signIn("certs")
+            let page = try await staff.get("/plans/\(planID.uuidString)/certificates").text
+            #expect(page.contains("id=\"reservations\"") && page.contains("未用 2 个") && page.contains("2-3") && page.contains("另一签发批次"))
+            #expect(page.contains("000004 – 000005") && page.contains("已全部使用"))
+        }
     }
 
     @Test("staff issue a finalised plan's certificates, print them, record distribution, replace and revoke; the public sees the status")

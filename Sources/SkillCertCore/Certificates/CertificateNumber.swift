@@ -34,7 +34,13 @@ public struct CertificateNumber: Sendable, Equatable, Hashable, CustomStringConv
     }
 
     public var description: String {
-        bodyType.rawValue + bodyCode + provinceCode + siteCode + String(format: "%02d", year) + String(level) + String(format: "%06d", serial)
+        bodyType.rawValue + bodyCode + provinceCode + siteCode + Self.digits(year, 2) + String(level) + Self.digits(serial, 6)
+    }
+
+    /// `value` with leading zeros to `width` digits (`String(format:)` costs more than the rest of a number).
+    public static func digits(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
     /// `^[YS]\d{21}$`.
@@ -63,6 +69,30 @@ public enum CertificateStatus: String, Sendable, Codable, CaseIterable {
         case .valid: "有效"
         case .suspended: "暂停"
         case .revoked: "已撤销"
+        }
+    }
+}
+
+/// Serial numbers written as ranges for people: `[3, 4, 5, 9]` is `3-5,9`.
+public enum SerialRanges {
+    public static func text(_ serials: [Int]) -> String {
+        var parts: [String] = []
+        var i = 0
+        let sorted = serials.sorted()
+        while i < sorted.count {
+            var j = i
+            while j + 1 < sorted.count && sorted[j + 1] == sorted[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(sorted[i])" : "\(sorted[i])-\(sorted[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
+    /// The serials of a text written by `text(_:)`.
+    public static func serials(_ text: String) -> [Int] {
+        text.split(separator: ",").flatMap { part -> [Int] in
+            let ends = part.split(separator: "-").compactMap { Int($0) }
+            return ends.count == 2 && ends[0] <= ends[1] ? Array(ends[0]...ends[1]) : ends.count == 1 ? ends : []
         }
     }
 }

@@ -54,8 +54,9 @@ public final class CertificateRecord: Model, @unchecked Sendable {
     }
 }
 
-/// The last serial used per (body, site, year, level); serials are taken inside the issuing transaction, so a
-/// failed batch gives its serials back and no number is skipped or used twice.
+/// The last serial used per (body, site, year, level). An issuing run takes its serials in one audited transaction
+/// before it signs anything and records them as a `CertificateReservation`, so no number is used twice and none is
+/// skipped without a recorded reason.
 final class CertificateSerial: Model, @unchecked Sendable {
     static let schema = "certificate_serials"
 
@@ -67,6 +68,62 @@ final class CertificateSerial: Model, @unchecked Sendable {
     @Field(key: "last_serial") var lastSerial: Int
 
     init() {}
+}
+
+/// Serials (and status-list indexes) taken for one issuing run before its first certificate is signed, so that the
+/// next chunk can be signed while the current one commits. A run that does not use all of its serials (it stopped
+/// part-way, or another run issued some of its candidates meanwhile) records the unused ones here with the reason
+/// when it ends: the numbering rules allow a gap only with one. A run that never ended (its process was killed) keeps
+/// `closedAt` nil, and its unused serials are found by comparing the range with the certificates issued.
+public final class CertificateReservation: Model, @unchecked Sendable {
+    public static let schema = "certificate_reservations"
+
+    public enum Kind: String, Sendable { case serial, status }
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "run_id") public var runID: UUID
+    @Field(key: "plan_id") public var planID: UUID
+    @Field(key: "kind") public var kind: String
+    /// For serials: the number's fixed part, everything but the serial (empty for status-list indexes).
+    @Field(key: "prefix") public var prefix: String
+    @Field(key: "first") public var first: Int
+    @Field(key: "last") public var last: Int
+    @Field(key: "reserved_at") public var reservedAt: Date
+    @OptionalField(key: "reserved_by") public var reservedBy: UUID?
+    @OptionalField(key: "closed_at") public var closedAt: Date?
+    /// The serials not used, as ranges (`12-15,20`); empty when all were used.
+    @OptionalField(key: "unused") public var unused: String?
+    @OptionalField(key: "unused_count") public var unusedCount: Int?
+    @OptionalField(key: "reason") public var reason: String?
+
+    public init() {}
+}
+
+struct CreateCertificateReservations: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(CertificateReservation.schema)
+            .id()
+            .field("run_id", .uuid, .required)
+            .field("plan_id", .uuid, .required, .references(StoredPlan.schema, .id))
+            .field("kind", .string, .required)
+            .field("prefix", .string, .required)
+            .field("first", .int, .required)
+            .field("last", .int, .required)
+            .field("reserved_at", .datetime, .required)
+            .field("reserved_by", .uuid)
+            .field("closed_at", .datetime)
+            .field("unused", .string)
+            .field("unused_count", .int)
+            .field("reason", .string)
+            .create()
+        if let sql = db as? any SQLDatabase {
+            try await sql.raw("CREATE INDEX certificate_reservations_run ON \(ident: CertificateReservation.schema) (run_id)").run()
+        }
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(CertificateReservation.schema).delete()
+    }
 }
 
 /// What happened to a certificate after issue: distribution, replacement, suspension, revocation, reinstatement.

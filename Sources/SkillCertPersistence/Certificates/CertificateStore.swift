@@ -28,14 +28,30 @@ public enum CertificateStore {
     public static func pending(planID: UUID, on db: any Database) async throws -> [Pending] {
         let rows = try await db.sql().raw("""
             SELECT r.id, r.candidate_id, r.level FROM \(ident: ResultRecord.schema) r
-            WHERE r.plan_id = \(bind: planID) AND r.final = \(bind: true) AND r.verdict = \(bind: ResultRule.Verdict.passed.code)
-            AND NOT EXISTS (SELECT 1 FROM \(ident: CertificateRecord.schema) c WHERE c.result_id = r.id)
-            ORDER BY r.id
+            WHERE \(pendingCondition(planID)) ORDER BY r.id
             """).all()
         return try rows.map {
             Pending(resultID: try $0.decode(column: "id", as: UUID.self), candidateID: try $0.decode(column: "candidate_id", as: UUID.self),
                     level: try $0.decode(column: "level", as: Int.self))
         }
+    }
+
+    /// The results (`r`) of the plan's passing candidates, final after publicity, who have no certificate yet.
+    static func pendingCondition(_ planID: UUID) -> SQLQueryString {
+        """
+        r.plan_id = \(bind: planID) AND r.final = \(bind: true) AND r.verdict = \(bind: ResultRule.Verdict.passed.code)
+        AND NOT EXISTS (SELECT 1 FROM \(ident: CertificateRecord.schema) c WHERE c.result_id = r.id)
+        """
+    }
+
+    /// How many of the plan's pending candidates have no ID number on record (or no profile): a certificate cannot be
+    /// issued to them.
+    static func withoutIDNumber(planID: UUID, on db: any Database) async throws -> Int {
+        try await db.sql().raw("""
+            SELECT COUNT(*) AS n FROM \(ident: ResultRecord.schema) r
+            LEFT JOIN \(ident: CandidateProfile.schema) p ON p.user_id = r.candidate_id
+            WHERE \(pendingCondition(planID)) AND p.id_number_cipher IS NULL
+            """).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
     public struct Progress: Sendable {
@@ -45,12 +61,17 @@ public enum CertificateStore {
         public var seconds: [String: Double] = [:]
     }
 
-    /// Issues a certificate to every passing candidate of a finalised plan who has none, in chunks of `chunk` (one
-    /// audited transaction each, one audit entry per certificate). `progress` hears after each chunk. Returns the
+    /// Issues a certificate to every passing candidate of a finalised plan who has none. The run first reserves its
+    /// serials and status-list indexes in one audited transaction (`CertificateReservation`), then issues in chunks of
+    /// `chunk` (one audited transaction each, one audit entry per certificate), signing the next chunk's first part on
+    /// every core while the current chunk writes its last part and commits. When the run ends, serials it did not use
+    /// are recorded with the reason. The holders' profiles are read on `reads` (by default `db`): on SQLite a handle
+    /// on another connection reads them while `db`'s connection writes. `progress` hears after each chunk. Returns the
     /// numbers issued, in order.
     @discardableResult
     public static func issue(planID: UUID, actor: AuditActor, sealer: ContentSealer, signer: CredentialSigner, links: Links, chunk: Int = 5000,
-                             on db: any Database, time: any TimeSource, progress: @Sendable (Progress) async -> Void = { _ in }) async throws -> [String] {
+                             on db: any Database, reads: (any Database)? = nil, time: any TimeSource,
+                             progress: @Sendable (Progress) async -> Void = { _ in }) async throws -> [String] {
         guard let plan = try await StoredPlan.find(planID, on: db) else { throw DomainError.notFound(what: "plan") }
         guard try await PublicityRecord.query(on: db).filter(\.$planID == planID).filter(\.$finalizedAt != nil).count() > 0 else {
             throw DomainError.conflict(code: "not_final", zh: "公示结束、成绩确认后才能颁发证书", en: "results become final after publicity")
@@ -60,35 +81,67 @@ public enum CertificateStore {
         }
         let standard = try await StandardStore.find(id: plan.standardID, on: db).standard()
         let workType = (try? plan.plan().workType).flatMap { $0 } ?? ""
+        let steps = StepClock()
+        var mark = ContinuousClock.now
+        // The check for ID numbers reads the candidates' profiles on the other connection meanwhile.
+        async let missing = withoutIDNumber(planID: planID, on: reads ?? db)
         let todo = try await pending(planID: planID, on: db)
+        steps.add("find the passing candidates", since: &mark)
+        let withoutID = try await missing
+        steps.add("check ID numbers (waited)", since: &mark)
+        guard withoutID == 0 else {
+            throw DomainError.conflict(code: "no_id_number", zh: "考生缺少证件号码，不能颁发证书", en: "a candidate has no ID number on record")
+        }
         let key = try await signer.signingKey(on: db, time: time)
         let batch = Batch(planID: planID, planNumber: plan.number, body: body, occupationCode: standard.occupation.code,
                           occupationName: standard.occupation.name, workType: workType.isEmpty ? "--" : workType, actor: actor,
-                          sealer: sealer, key: key, links: links)
-        var issued: [String] = []
-        let steps = StepClock()
+                          sealer: sealer, key: key, links: links, issued: time.now())
         await progress(Progress(done: 0, total: todo.count))
-        let parts = stride(from: 0, to: todo.count, by: max(chunk, 1)).map { Array(todo[$0..<min($0 + max(chunk, 1), todo.count)]) }
-        // Each chunk's transaction also reads the next chunk's holders, on its connection while the cores prepare.
-        var mark = ContinuousClock.now
-        var holders = try await Self.holders(of: parts.first ?? [], planID: planID, on: db)
-        steps.add("read holders", since: &mark)
+        guard !todo.isEmpty else { return [] }
+        steps.add("load the signing key", since: &mark)
+        let reservation = try await reserve(todo, batch: batch, on: db, time: time)
+        steps.add("reserve numbers", since: &mark)
+        let items = todo.enumerated().map { Item(pending: $1, number: reservation.numbers[$0], statusIndex: reservation.statusFirst + $0) }
+        let size = max(chunk, 1)
+        let chunks = stride(from: 0, to: items.count, by: size).map { Array(items[$0..<min($0 + size, items.count)]) }
+        let parts = chunks.enumerated().flatMap { c, items in
+            stride(from: 0, to: items.count, by: part).map { Part(chunk: c, items: Array(items[$0..<min($0 + part, items.count)])) }
+        }
+        var issued: [String] = []
+        var signing = Signing()
         do {
-            for (i, part) in parts.enumerated() {
-                let done = try await issueChunk(part, holders: holders, next: i + 1 < parts.count ? parts[i + 1] : [], batch: batch, steps: steps,
-                                                on: db, time: time)
-                issued += done.numbers
-                holders = done.next
+            var people = try await holders(of: chunks[0].map(\.pending.candidateID), on: reads ?? db)
+            steps.add("read holders", since: &mark)
+            for c in chunks.indices {
+                let current = people
+                let held = Task<[UUID: Holder], any Error> { current }
+                signing.start(parts, through: c, people: { _ in held }, batch: batch)
+                let done = try await issueChunk(c, of: chunks, parts: parts, people: held, signing: signing, batch: batch, steps: steps, on: db,
+                                                reads: reads, time: time)
+                (issued, people, signing) = (issued + done.numbers, done.people, done.signing)
                 await progress(Progress(done: issued.count, total: todo.count, seconds: steps.seconds))
             }
         } catch {
+            signing.cancel()
             try? await BulkInsert.endLargeWrite(db)
+            let why = switch error {
+            case DomainError.conflict(_, let zh, _), DomainError.forbidden(_, let zh, _): zh
+            default: String(describing: error)
+            }
+            try? await closeReservation(reservation.runID, reason: "签发中断，未用编号作废（\(why)）", actor: actor, on: db, time: time)
             throw error
         }
         // The chunks keep SQLite's large-write settings between them (see `issueChunk`); the defaults again.
+        mark = ContinuousClock.now
         try await BulkInsert.endLargeWrite(db)
+        try await closeReservation(reservation.runID, reason: "签发期间另一签发批次已为其中部分考生颁发证书，其预留编号未用", actor: actor, on: db, time: time)
+        steps.add("close the reservation", since: &mark)
+        await progress(Progress(done: issued.count, total: todo.count, seconds: steps.seconds))
         return issued
     }
+
+    /// The certificates signed at a time on every core, and written in one statement each.
+    static let part = 1000
 
     /// What every certificate of one issuing run shares.
     struct Batch: Sendable {
@@ -102,6 +155,14 @@ public enum CertificateStore {
         var sealer: ContentSealer
         var key: CredentialSigner.Key
         var links: Links
+        var issued: Date
+    }
+
+    /// A certificate to issue, with its reserved number and status-list index.
+    struct Item: Sendable {
+        var pending: Pending
+        var number: String
+        var statusIndex: Int
     }
 
     /// The holder's details a certificate copies from the candidate's profile.
@@ -116,132 +177,247 @@ public enum CertificateStore {
     /// A certificate ready to write: its row and its audit entry, made on every core (unsealing and sealing the ID
     /// number, the keyed hash, the credential's JSON and its Ed25519 signature).
     struct Prepared: Sendable {
+        var resultID: UUID
         var number: String
         var row: [BulkInsert.Cell]
         var event: [BulkInsert.Cell]
         var audit: AuditEvent
     }
 
-    /// The holders of a chunk, and the site where each sat the plan's last session.
-    struct Holders: Sendable {
-        var people: [UUID: Holder] = [:]
-        var sites: [UUID: String] = [:]
-    }
-
-    static func holders(of results: [Pending], planID: UUID, on db: any Database) async throws -> Holders {
-        guard !results.isEmpty else { return Holders() }
-        let candidates = results.map(\.candidateID)
-        let sql = try db.sql()
-        var out = Holders()
-        for row in try await sql.select().columns("user_id", "full_name", "id_type", "id_number_cipher", "id_number_masked", "photo_key")
+    /// The holders of some candidates.
+    static func holders(of candidates: [UUID], on db: any Database) async throws -> [UUID: Holder] {
+        guard !candidates.isEmpty else { return [:] }
+        var out: [UUID: Holder] = [:]
+        for row in try await db.sql().select().columns("user_id", "full_name", "id_type", "id_number_cipher", "id_number_masked", "photo_key")
             .from(CandidateProfile.schema).where("user_id", .in, candidates).all() {
             let user = try row.decode(column: "user_id", as: UUID.self)
-            guard out.people[user] == nil else { continue }
-            out.people[user] = Holder(fullName: try row.decode(column: "full_name", as: String.self),
-                                      idType: try row.decode(column: "id_type", as: String?.self) ?? "resident-id",
-                                      idCipher: try row.decode(column: "id_number_cipher", as: String?.self),
-                                      idMasked: try row.decode(column: "id_number_masked", as: String?.self) ?? "",
-                                      photoKey: try row.decode(column: "photo_key", as: String?.self))
-        }
-        let sessions = try await ExamSession.query(on: db).filter(\.$planID == planID).all()
-        if !sessions.isEmpty {
-            let sessionSite = Dictionary(sessions.map { ($0.id!, ($0.siteCode, $0.heldOn)) }, uniquingKeysWith: { a, _ in a })
-            let seats = try await sql.select().columns("session_id", "candidate_id").from(SeatAssignment.schema)
-                .where("session_id", .in, sessions.compactMap(\.id)).where("candidate_id", .in, candidates).all()
-                .map { (session: try $0.decode(column: "session_id", as: UUID.self), candidate: try $0.decode(column: "candidate_id", as: UUID.self)) }
-            for seat in seats.sorted(by: { (sessionSite[$0.session]?.1 ?? "") < (sessionSite[$1.session]?.1 ?? "") }) {
-                out.sites[seat.candidate] = sessionSite[seat.session]?.0
-            }
+            guard out[user] == nil else { continue }
+            out[user] = Holder(fullName: try row.decode(column: "full_name", as: String.self),
+                               idType: try row.decode(column: "id_type", as: String?.self) ?? "resident-id",
+                               idCipher: try row.decode(column: "id_number_cipher", as: String?.self),
+                               idMasked: try row.decode(column: "id_number_masked", as: String?.self) ?? "",
+                               photoKey: try row.decode(column: "photo_key", as: String?.self))
         }
         return out
     }
 
-    /// Issues one chunk in one audited transaction and reads the holders of the `next` chunk on its connection.
-    static func issueChunk(_ results: [Pending], holders: Holders, next: [Pending], batch: Batch, steps: StepClock, on db: any Database,
-                           time: any TimeSource) async throws -> (numbers: [String], next: Holders) {
-        for r in results where holders.people[r.candidateID]?.idCipher == nil {
-            throw DomainError.conflict(code: "no_id_number", zh: "考生缺少证件号码，不能颁发证书", en: "a candidate has no ID number on record")
+    /// The site where each candidate of the plan sat its last session.
+    static func sites(planID: UUID, on db: any Database) async throws -> [UUID: String] {
+        let sessions = try await ExamSession.query(on: db).filter(\.$planID == planID).all()
+        guard !sessions.isEmpty else { return [:] }
+        let sessionSite = Dictionary(sessions.map { ($0.id!, ($0.siteCode, $0.heldOn)) }, uniquingKeysWith: { a, _ in a })
+        let seats = try await db.sql().select().columns("session_id", "candidate_id").from(SeatAssignment.schema)
+            .where("session_id", .in, sessions.compactMap(\.id)).all()
+            .map { (session: try $0.decode(column: "session_id", as: UUID.self), candidate: try $0.decode(column: "candidate_id", as: UUID.self)) }
+        var out: [UUID: String] = [:]
+        for seat in seats.sorted(by: { (sessionSite[$0.session]?.1 ?? "") < (sessionSite[$1.session]?.1 ?? "") }) {
+            out[seat.candidate] = sessionSite[seat.session]?.0
         }
-        let now = time.now()
-        let today = now.chinaLocalDate
-        let (sites, people) = (holders.sites, holders.people)
+        return out
+    }
+
+    /// The numbers and status-list indexes an issuing run reserved for its candidates, in their order.
+    struct Reservation: Sendable {
+        var runID: UUID
+        var numbers: [String]
+        var statusFirst: Int
+    }
+
+    /// Takes the serials for every candidate of a run, per (site, level), and the run's status-list indexes, in one
+    /// audited transaction that records them as the run's reservations.
+    static func reserve(_ todo: [Pending], batch: Batch, on db: any Database, time: any TimeSource) async throws -> Reservation {
+        let sites = try await sites(planID: batch.planID, on: db)
         let body = batch.body
-        let planID = batch.planID
+        let today = batch.issued.chinaLocalDate
+        var groups: [String: [Int]] = [:]
+        for (i, r) in todo.enumerated() { groups["\(sites[r.candidateID] ?? body.sites.first?.code ?? "000000")|\(r.level)", default: []].append(i) }
+        let runID = UUID()
+        let groupsInOrder = groups.sorted(by: { $0.key < $1.key })
+        return try await AuditLog.transaction(on: db, actor: batch.actor, time: time) { audit in
+            var numbers = [String](repeating: "", count: todo.count)
+            var rows: [CertificateReservation] = []
+            var summary: [String] = []
+            for (key, members) in groupsInOrder {
+                let parts = key.split(separator: "|").map(String.init)
+                let (site, level) = (parts[0], Int(parts[1])!)
+                let first = try await takeSerials(members.count, bodyCode: body.code, siteCode: site, year: today.year % 100, level: level, on: audit.db)
+                let last = first + members.count - 1
+                if let problem = CertificateNumber.problem(bodyCode: body.code, provinceCode: body.provinceCode, siteCode: site, level: level, serial: last) {
+                    throw DomainError.conflict(code: "bad_number", zh: "无法编制证书编号：\(problem)", en: "cannot form a certificate number: \(problem)")
+                }
+                let prefix = String(CertificateNumber(bodyType: body.type, bodyCode: body.code, provinceCode: body.provinceCode, siteCode: site,
+                                                      year: today.year, level: level, serial: first).description.dropLast(6))
+                for (offset, i) in members.enumerated() { numbers[i] = prefix + CertificateNumber.digits(first + offset, 6) }
+                rows.append(reservation(runID, batch, kind: .serial, prefix: prefix, first: first, last: last))
+                summary.append("\(prefix)\(CertificateNumber.digits(first, 6))–\(CertificateNumber.digits(last, 6))")
+            }
+            let sql = try audit.db.sql()
+            let statusFirst = try await sql.raw("""
+                SELECT MAX(m) AS m FROM (SELECT MAX(status_index) AS m FROM \(ident: CertificateRecord.schema)
+                UNION ALL SELECT MAX(\(ident: "last")) AS m FROM \(ident: CertificateReservation.schema) WHERE kind = \(bind: CertificateReservation.Kind.status.rawValue)) t
+                """).first()?.decode(column: "m", as: Int?.self).map { $0 + 1 } ?? 0
+            rows.append(reservation(runID, batch, kind: .status, prefix: "", first: statusFirst, last: statusFirst + todo.count - 1))
+            try await rows.create(on: audit.db)
+            try await audit.record(AuditEvent(action: "certificate.reserve", targetType: "plan", targetID: batch.planID.uuidString,
+                                              details: "为 \(todo.count) 名合格人员预留证书编号 \(summary.joined(separator: "，"))；签发批次 \(runID.uuidString)"))
+            return Reservation(runID: runID, numbers: numbers, statusFirst: statusFirst)
+        }
+    }
+
+    static func reservation(_ runID: UUID, _ batch: Batch, kind: CertificateReservation.Kind, prefix: String, first: Int, last: Int) -> CertificateReservation {
+        let r = CertificateReservation()
+        (r.runID, r.planID, r.kind, r.prefix, r.first, r.last) = (runID, batch.planID, kind.rawValue, prefix, first, last)
+        (r.reservedAt, r.reservedBy) = (batch.issued, batch.actor.id)
+        return r
+    }
+
+    /// Ends a run's reservations: serials that no certificate carries are recorded with `reason` (and audited).
+    static func closeReservation(_ runID: UUID, reason: String, actor: AuditActor, on db: any Database, time: any TimeSource) async throws {
+        try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+            let now = time.now()
+            for r in try await CertificateReservation.query(on: audit.db).filter(\.$runID == runID).all() {
+                r.closedAt = now
+                if r.kind == CertificateReservation.Kind.serial.rawValue {
+                    let unused = try await unusedSerials(r, on: audit.db)
+                    r.unusedCount = unused.count
+                    r.unused = SerialRanges.text(unused)
+                    if !unused.isEmpty {
+                        r.reason = reason
+                        try await audit.record(AuditEvent(action: "certificate.serial-gap", targetType: "plan", targetID: r.planID.uuidString,
+                                                          reason: reason, details: "\(r.prefix) 未用序号 \(r.unused ?? "")；签发批次 \(runID.uuidString)"))
+                    }
+                }
+                try await r.update(on: audit.db)
+            }
+        }
+    }
+
+    /// The serials of a reservation that no certificate carries (ranges never overlap, so any certificate in the
+    /// range is the run's own).
+    public static func unusedSerials(_ r: CertificateReservation, on db: any Database) async throws -> [Int] {
+        let low = r.prefix + CertificateNumber.digits(r.first, 6), high = r.prefix + CertificateNumber.digits(r.last, 6)
+        let sql = try db.sql()
+        let count = try await sql.raw("""
+            SELECT COUNT(*) AS n FROM \(ident: CertificateRecord.schema) WHERE number >= \(bind: low) AND number <= \(bind: high)
+            """).first()?.decode(column: "n", as: Int.self) ?? 0
+        guard count < r.last - r.first + 1 else { return [] }
+        let used = Set(try await sql.raw("""
+            SELECT number FROM \(ident: CertificateRecord.schema) WHERE number >= \(bind: low) AND number <= \(bind: high)
+            """).all().compactMap { Int(try $0.decode(column: "number", as: String.self).suffix(6)) })
+        return (r.first...r.last).filter { !used.contains($0) }
+    }
+
+    /// Certificates signed at a time, on every core, and written in one statement each; no part spans two chunks.
+    struct Part: Sendable {
+        var chunk: Int
+        var items: [Item]
+    }
+
+    /// The parts being signed ahead of the writer, in order and one at a time, so that signing never waits for a
+    /// write or a commit while there is room: at most `lookahead` parts are signed or being signed and not yet taken.
+    struct Signing: Sendable {
+        static let lookahead = 3
+        var tasks: [Task<[Prepared], any Error>] = []
+        /// The first part not started yet.
+        var next = 0
+
+        /// Starts signing the next parts, up to the lookahead and not beyond chunk `last`; `people` gives the holders
+        /// of a chunk.
+        mutating func start(_ parts: [Part], through last: Int, people: (Int) -> Task<[UUID: Holder], any Error>, batch: Batch) {
+            while tasks.count < Self.lookahead, next < parts.count, parts[next].chunk <= last {
+                tasks.append(preparing(parts[next].items, people: people(parts[next].chunk), after: tasks.last, batch: batch))
+                next += 1
+            }
+        }
+
+        /// The next part, signed.
+        mutating func take() async throws -> [Prepared] {
+            try await tasks.removeFirst().value
+        }
+
+        func cancel() { tasks.forEach { $0.cancel() } }
+    }
+
+    /// Signs a part on every core, in the background, once the part before it (`after`) is signed.
+    static func preparing(_ part: [Item], people: Task<[UUID: Holder], any Error>, after previous: Task<[Prepared], any Error>?,
+                          batch: Batch) -> Task<[Prepared], any Error> {
+        Task {
+            _ = try? await previous?.value
+            try Task.checkCancellation()
+            let people = try await people.value
+            let issued = batch.issued, today = batch.issued.chinaLocalDate
+            // One core stays with the writer, which is the slower of the two: signing runs ahead of it anyway.
+            return try await OnEveryCore.map(part, sparing: 1) { slice in
+                var random = RandomBytes(count: slice.count * 48)
+                let hasher = batch.sealer.keyedHasher(purpose: "id-number")
+                return slice.map { item in
+                    Result {
+                        guard let holder = people[item.pending.candidateID], holder.idCipher != nil else {
+                            throw DomainError.conflict(code: "no_id_number", zh: "考生缺少证件号码，不能颁发证书", en: "a candidate has no ID number on record")
+                        }
+                        return try prepare(item.pending, number: item.number, statusIndex: item.statusIndex, holder: holder, batch: batch, issued: issued,
+                                           today: today, random: &random, hasher: hasher)
+                    }
+                }
+            }.map { try $0.get() }
+        }
+    }
+
+    /// Issues chunk `c` in one audited transaction: takes each of its parts from `signing` as it is signed, keeps
+    /// `signing` going into the next chunk, and writes each part while the following ones are signed. The holders of
+    /// the next chunk are read first, on `reads` outside the transaction, or on the transaction's connection without
+    /// it (a query on `db` itself would wait for the connection the transaction holds). Certificates that another run
+    /// has issued meanwhile are left out.
+    static func issueChunk(_ c: Int, of chunks: [[Item]], parts: [Part], people: Task<[UUID: Holder], any Error>, signing: Signing, batch: Batch,
+                           steps: StepClock, on db: any Database, reads: (any Database)?, time: any TimeSource) async throws
+        -> (numbers: [String], people: [UUID: Holder], signing: Signing) {
         let start = ContinuousClock.now
-        let issued: ([String], Holders, ContinuousClock.Instant) = try await AuditLog.transaction(on: db, actor: batch.actor, time: time) { audit in
+        let next = c + 1 < chunks.count ? chunks[c + 1] : []
+        let issued = try await AuditLog.transaction(on: db, actor: batch.actor, time: time) { audit in
             var mark = start
             // SQLite's large-write settings stay on this connection until the whole run is done: dropping the page
             // cache after each chunk would make the next one read its indexes back from the WAL.
             try await BulkInsert.beginLargeWrite(audit.db)
-            // Issuing of the same plan may run twice at once: what the other has issued meanwhile is left alone.
-            let sql = try audit.db.sql()
-            let done = Set(try await sql.select().column("result_id").from(CertificateRecord.schema)
-                .where("result_id", .in, results.map(\.resultID)).all().map { try $0.decode(column: "result_id", as: UUID.self) })
-            let results = results.filter { !done.contains($0.resultID) }
-            guard !results.isEmpty else {
-                return ([], try await Self.holders(of: next, planID: planID, on: audit.db), mark)
-            }
-            // Serials for each (site, level) in one step, then the status-list indexes.
-            var groups: [String: [Int]] = [:]
-            for (i, r) in results.enumerated() { groups["\(sites[r.candidateID] ?? body.sites.first?.code ?? "000000")|\(r.level)", default: []].append(i) }
-            var numbers = [String](repeating: "", count: results.count)
-            for (key, members) in groups.sorted(by: { $0.key < $1.key }) {
-                let parts = key.split(separator: "|").map(String.init)
-                let level = Int(parts[1])!
-                let first = try await takeSerials(members.count, bodyCode: body.code, siteCode: parts[0], year: today.year % 100, level: level, on: audit.db)
-                if let problem = CertificateNumber.problem(bodyCode: body.code, provinceCode: body.provinceCode, siteCode: parts[0], level: level,
-                                                           serial: first + members.count - 1) {
-                    throw DomainError.conflict(code: "bad_number", zh: "无法编制证书编号：\(problem)", en: "cannot form a certificate number: \(problem)")
-                }
-                for (offset, i) in members.enumerated() {
-                    numbers[i] = CertificateNumber(bodyType: body.type, bodyCode: body.code, provinceCode: body.provinceCode, siteCode: parts[0],
-                                                   year: today.year, level: level, serial: first + offset).description
-                }
-            }
-            let nextIndex = try await sql.raw("SELECT MAX(status_index) AS m FROM \(ident: CertificateRecord.schema)").first()?
-                .decode(column: "m", as: Int?.self).map { $0 + 1 } ?? 0
-            let items = results.enumerated().map { (i, r) in (r, numbers[i], nextIndex + i) }
-            steps.add("numbers", since: &mark)
-            // Prepared on every core in parts; the transaction's connection meanwhile reads the next chunk's holders,
-            // then writes each part while the next is prepared, one statement at a time.
             let db = audit.db
-            let nextHolders = Task { try await Self.holders(of: next, planID: planID, on: db) }
-            var write: Task<Void, any Error> = Task { _ = try await nextHolders.value }
+            let nextPeople = Task { try await holders(of: next.map(\.pending.candidateID), on: reads ?? db) }
+            // Issuing of the same plan may run twice at once: what the other has issued meanwhile is left alone.
+            let done = Set(try await db.sql().select().column("result_id").from(CertificateRecord.schema)
+                .where("result_id", .in, chunks[c].map(\.pending.resultID)).all().map { try $0.decode(column: "result_id", as: UUID.self) })
+            var write: Task<Void, any Error> = Task {}
             var written: [String] = []
+            var signing = signing
+            let heldBy = { (chunk: Int) in chunk == c ? people : nextPeople }
             do {
-                for start in stride(from: 0, to: items.count, by: 1000) {
-                    let part = Array(items[start..<min(start + 1000, items.count)])
-                    let prepared = try await OnEveryCore.map(part) { slice in
-                        var random = RandomBytes(count: slice.count * 48)
-                        let hasher = batch.sealer.keyedHasher(purpose: "id-number")
-                        return slice.map { (r, number, statusIndex) in
-                            Result { try prepare(r, number: number, statusIndex: statusIndex, holder: people[r.candidateID]!, batch: batch, issued: now,
-                                                 today: today, random: &random, hasher: hasher) }
-                        }
-                    }.map { try $0.get() }
-                    steps.add("prepare and sign (every core)", since: &mark)
+                for _ in parts.filter({ $0.chunk == c }) {
+                    signing.start(parts, through: c + 1, people: heldBy, batch: batch)
+                    let prepared = try await signing.take()
+                    steps.add("prepare and sign (waited)", since: &mark)
                     try await write.value
                     steps.add("write certificates, events and audit entries (waited)", since: &mark)
+                    let kept = done.isEmpty ? prepared : prepared.filter { !done.contains($0.resultID) }
                     write = Task {
-                        try await BulkInsert.rows(db, CertificateRecord.schema, prepared.map(\.row), columns: certificateColumns)
-                        try await BulkInsert.rows(db, CertificateEvent.schema, prepared.map(\.event),
+                        try await BulkInsert.rows(db, CertificateRecord.schema, kept.map(\.row), columns: certificateColumns)
+                        try await BulkInsert.rows(db, CertificateEvent.schema, kept.map(\.event),
                                                   columns: ["id", "certificate_id", "kind", "detail", "reason", "by_user", "at"])
-                        try await audit.record(prepared.map(\.audit))
+                        try await audit.record(kept.map(\.audit))
                     }
-                    written += prepared.map(\.number)
+                    written += kept.map(\.number)
                 }
+                signing.start(parts, through: c + 1, people: heldBy, batch: batch)
                 try await write.value
                 steps.add("write certificates, events and audit entries (waited)", since: &mark)
             } catch {
                 // Never leave a statement running on the transaction's connection after it is rolled back.
+                signing.cancel()
                 _ = try? await write.value
+                _ = try? await nextPeople.value
                 throw error
             }
-            return (written, try await nextHolders.value, mark)
+            return (written, try await nextPeople.value, signing, mark)
         }
-        var end = issued.2
+        var end = issued.3
         steps.add("commit", since: &end)
-        return (issued.0, issued.1)
+        return (issued.0, issued.1, issued.2)
     }
 
     static let certificateColumns = ["id", "number", "print_serial", "plan_id", "result_id", "candidate_id", "full_name", "id_type", "id_masked", "id_cipher",
@@ -268,7 +444,7 @@ public enum CertificateStore {
                                         .uuid(batch.actor.id), .date(issued)]
         let audit = AuditEvent(action: "certificate.issue", targetType: "certificate", targetID: number,
                                details: "\(holder.fullName) \(holder.idMasked) \(batch.occupationName) \(Level(r.level).fullName); plan \(batch.planNumber)")
-        return Prepared(number: number, row: row, event: event, audit: audit)
+        return Prepared(resultID: r.resultID, number: number, row: row, event: event, audit: audit)
     }
 
     /// Takes `count` consecutive serials for (body, site, year, level); returns the first.

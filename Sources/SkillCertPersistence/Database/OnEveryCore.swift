@@ -4,10 +4,12 @@ import Foundation
 /// Swift's cooperative pool: that pool has one thread per core, and a writer's code between its database calls must
 /// not queue behind the batch.
 enum OnEveryCore {
-    /// `transform` applied to consecutive slices of `items`, one slice per core (at most 8); the results come back
-    /// in the items' order. `transform` returns one result per item of its slice.
-    static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @escaping @Sendable (ArraySlice<T>) -> [R]) async -> [R] {
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    /// `transform` applied to consecutive slices of `items`, one slice per core (at most 8), or per core but
+    /// `spare` of them; the results come back in the items' order. `transform` returns one result per item of its
+    /// slice.
+    static func map<T: Sendable, R: Sendable>(_ items: [T], sparing spare: Int = 0,
+                                              _ transform: @escaping @Sendable (ArraySlice<T>) -> [R]) async -> [R] {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount - spare, 8))
         let size = max(1, (items.count + parts - 1) / parts)
         let bounds = stride(from: 0, to: items.count, by: size).map { $0..<min($0 + size, items.count) }
         return await withCheckedContinuation { continuation in

@@ -30,6 +30,7 @@ public enum SkillCertMigrations {
             CreateComplaints(),
             CreateRegulations(),
             CreateRetention(),
+            CreateCertificateReservations(),
         ]
     }
 }

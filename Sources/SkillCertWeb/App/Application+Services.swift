@@ -296,6 +296,21 @@ struct LoopDatabases: Sendable {
     }
 
     func database(for loop: any EventLoop) -> (any Database)? { handles[ObjectIdentifier(loop)] }
+
+    /// A handle on another event loop than `loop` (nil with a single loop). On SQLite its statements run on another
+    /// connection, since Fluent's SQLite driver keeps one per loop, so they do not queue behind that loop's
+    /// transaction.
+    func database(besides loop: any EventLoop) -> (any Database)? {
+        handles.first { $0.key != ObjectIdentifier(loop) }?.value
+    }
+}
+
+extension Application {
+    /// A database handle whose statements do not queue behind a transaction running on `db` (see
+    /// `LoopDatabases.database(besides:)`); nil when there is no other loop.
+    public func database(besides db: any Database) -> (any Database)? {
+        loopDatabases.database(besides: db.eventLoop)
+    }
 }
 
 extension Request {

@@ -203,8 +203,38 @@ enum CertificatesController {
              · <a href="/plans/\(pid.uuidString)/certificates/national.xlsx" id="national-xlsx">\(req.tr("全国联网数据（XLSX）", "National data (XLSX)"))</a>
              · <a href="/plans/\(pid.uuidString)/certificates/national.csv">CSV</a></p>
             \(form)
+            \(try await reservations(req, planID: pid))
             """)
         return response
+    }
+
+    /// The serials each issuing run of the plan reserved, and those it did not use with the reason: the record that
+    /// explains every gap in the numbering.
+    static func reservations(_ req: Request, planID: UUID) async throws -> String {
+        let runs = try await CertificateReservation.query(on: req.db).filter(\.$planID == planID).filter(\.$kind == "serial")
+            .sort(\.$reservedAt, .descending).sort(\.$prefix).all()
+        guard !runs.isEmpty else { return "" }
+        var rows = ""
+        for r in runs {
+            let range = "\(r.prefix)\(CertificateNumber.digits(r.first, 6)) – \(CertificateNumber.digits(r.last, 6))"
+            let outcome: String
+            if r.closedAt == nil {
+                let unused = try await CertificateStore.unusedSerials(r, on: req.db)
+                outcome = req.tr("未记录结束（签发进行中，或签发进程中断）；目前未用 \(unused.count) 个：", "No end recorded (issuing in progress, or its process stopped); unused so far \(unused.count): ")
+                    + esc(SerialRanges.text(unused))
+            } else if (r.unusedCount ?? 0) == 0 {
+                outcome = req.tr("已全部使用", "All used")
+            } else {
+                outcome = req.tr("未用 \(r.unusedCount ?? 0) 个：", "\(r.unusedCount ?? 0) unused: ") + "<span class=\"mono\">\(esc(r.unused ?? ""))</span> — \(esc(r.reason ?? ""))"
+            }
+            rows += "<tr><td>\(H.time(r.reservedAt))</td><td class=\"mono\">\(range)</td><td>\(r.last - r.first + 1)</td><td>\(outcome)</td></tr>"
+        }
+        return """
+            <h2>\(req.tr("编号预留记录", "Reserved serials"))</h2>
+            <p class="muted">\(req.tr("每次颁发先按站点与等级预留序号；未用的序号作废不再使用，并记录原因。", "Each issuing run first reserves serials per site and level; any it does not use are never used again, and the reason is recorded."))</p>
+            <table id="reservations"><thead><tr><th>\(req.tr("预留时间", "Reserved"))</th><th>\(req.tr("编号范围", "Numbers"))</th><th>\(req.tr("数量", "Count"))</th>
+            <th>\(req.tr("使用情况", "Outcome"))</th></tr></thead><tbody>\(rows)</tbody></table>
+            """
     }
 
     @Sendable static func issue(req: Request) async throws -> Response {
@@ -220,9 +250,11 @@ enum CertificatesController {
             return req.redirect(to: "/plans/\(pid.uuidString)/certificates")
         }
         let db = req.db, time = req.time, links = links(req), logger = req.logger
+        let reads = req.application.database(besides: db)
         Task {
             do {
-                let issued = try await CertificateStore.issue(planID: pid, actor: actor, sealer: sealer, signer: signer, links: links, on: db, time: time) { p in
+                let issued = try await CertificateStore.issue(planID: pid, actor: actor, sealer: sealer, signer: signer, links: links, on: db, reads: reads,
+                                                              time: time) { p in
                     await issuing.update(pid) { $0.done = p.done; $0.total = p.total }
                 }
                 await issuing.update(pid) { $0.running = false; $0.done = issued.count }
