@@ -49,6 +49,14 @@ struct CertificatePagesTests {
             let page = try await staff.get("/plans/\(planID.uuidString)/certificates").text
             #expect(page.contains("id=\"reservations\"") && page.contains("未用 2 个") && page.contains("2-3") && page.contains("另一签发批次"))
             #expect(page.contains("000004 – 000005") && page.contains("已全部使用"))
+            // A run whose process was killed never closed its reservation: the page counts what it left unused.
+            let issued = try #require(try await CertificateRecord.query(on: t.db).first())
+            let open = CertificateReservation()
+            (open.runID, open.planID, open.kind, open.prefix, open.first, open.last) = (UUID(), planID, "serial", String(issued.number.dropLast(6)), 6, 7)
+            open.reservedAt = t.time.now()
+            try await open.create(on: t.db)
+            let after = try await staff.get("/plans/\(planID.uuidString)/certificates").text
+            #expect(after.contains("未记录结束") && after.contains("目前未用 2 个：6-7"))
         }
     }
 

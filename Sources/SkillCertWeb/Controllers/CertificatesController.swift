@@ -203,14 +203,15 @@ enum CertificatesController {
              · <a href="/plans/\(pid.uuidString)/certificates/national.xlsx" id="national-xlsx">\(req.tr("全国联网数据（XLSX）", "National data (XLSX)"))</a>
              · <a href="/plans/\(pid.uuidString)/certificates/national.csv">CSV</a></p>
             \(form)
-            \(try await reservations(req, planID: pid))
+            \(try await reservations(req, planID: pid, running: state?.running ?? false))
             """)
         return response
     }
 
     /// The serials each issuing run of the plan reserved, and those it did not use with the reason: the record that
-    /// explains every gap in the numbering.
-    static func reservations(_ req: Request, planID: UUID) async throws -> String {
+    /// explains every gap in the numbering. While this server issues for the plan, the open reservation is shown as in
+    /// progress (the page refreshes every second) rather than counted.
+    static func reservations(_ req: Request, planID: UUID, running: Bool) async throws -> String {
         let runs = try await CertificateReservation.query(on: req.db).filter(\.$planID == planID).filter(\.$kind == "serial")
             .sort(\.$reservedAt, .descending).sort(\.$prefix).all()
         guard !runs.isEmpty else { return "" }
@@ -218,7 +219,9 @@ enum CertificatesController {
         for r in runs {
             let range = "\(r.prefix)\(CertificateNumber.digits(r.first, 6)) – \(CertificateNumber.digits(r.last, 6))"
             let outcome: String
-            if r.closedAt == nil {
+            if r.closedAt == nil && running {
+                outcome = req.tr("签发进行中", "Issuing in progress")
+            } else if r.closedAt == nil {
                 let unused = try await CertificateStore.unusedSerials(r, on: req.db)
                 outcome = req.tr("未记录结束（签发进行中，或签发进程中断）；目前未用 \(unused.count) 个：", "No end recorded (issuing in progress, or its process stopped); unused so far \(unused.count): ")
                     + esc(SerialRanges.text(unused))
