@@ -5,9 +5,9 @@ import Foundation
 import SQLKit
 import SkillCertCore
 
-/// Certificates: issued in batches for a plan whose results are final, numbered per (body, site, year, level) inside
-/// the issuing transaction, signed as credentials, distributed, replaced, suspended, revoked and reinstated — every
-/// step audited.
+/// Certificates: issued in batches for a plan whose results are final, numbered per (body, site, year, level) from
+/// serials each run reserves first (unused ones recorded with the reason), signed as credentials, distributed,
+/// replaced, suspended, revoked and reinstated — every step audited.
 public enum CertificateStore {
     /// Where the public finds a certificate: `{base}/verify/{number}`; the credential's ids hang off the same base.
     public struct Links: Sendable {
