@@ -63,8 +63,8 @@ public enum CertificateStore {
 
     /// Issues a certificate to every passing candidate of a finalised plan who has none. The run first reserves its
     /// serials and status-list indexes in one audited transaction (`CertificateReservation`), then issues in chunks of
-    /// `chunk` (one audited transaction each, one audit entry per certificate), signing the next chunk's first part on
-    /// every core while the current chunk writes its last part and commits. When the run ends, serials it did not use
+    /// `chunk` (one audited transaction each, one audit entry per certificate), while parts are signed up to three
+    /// ahead of the writer, across chunks and through each commit (`Signing`). When the run ends, serials it did not use
     /// are recorded with the reason. The holders' profiles are read on `reads` (by default `db`): on SQLite a handle
     /// on another connection reads them while `db`'s connection writes. `progress` hears after each chunk. Returns the
     /// numbers issued, in order.
