@@ -40,7 +40,7 @@ struct ImportCommand: AsyncParsableCommand {
                 do {
                     let r = try await RegistrationImport.run(planID: row.requireID(), fileName: url.lastPathComponent,
                                                              fileSHA256: try Self.sha256(of: url), rows: TableRowStream.chunks(fileAt: url),
-                                                             actor: .system("cli:\(actor)"), sealer: sealer, on: app.db,
+                                                             actor: .system("cli:\(actor)"), sealer: sealer, on: app.db, direct: app.sqliteDirectWrites,
                                                              time: SystemTimeSource(), progress: { progress.update($0) })
                     progress.finish()
                     return r

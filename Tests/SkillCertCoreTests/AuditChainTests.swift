@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import SkillCertCore
@@ -53,6 +54,17 @@ struct AuditChainTests {
     @Test("timestamps are UTC with milliseconds")
     func timestamp() {
         #expect(AuditRecord.timestamp(Date(timeIntervalSince1970: 1_795_744_800.123)) == "2026-11-27T02:00:00.123Z")
+    }
+
+    @Test("hashes are written as the usual hexadecimal text, from contiguous bytes or any sequence")
+    func hexadecimal() {
+        // SHA-256 of "abc" (FIPS 180-2, appendix B.1).
+        #expect(SHA256.hash(data: Data("abc".utf8)).hexString == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let bytes: [UInt8] = [0x00, 0x0f, 0xa0, 0xff]
+        #expect(bytes.hexString(uppercase: true) == "000FA0FF")
+        let sequence = (0...255).lazy.map { UInt8($0) }.filter { $0 % 85 == 0 }  // not contiguous
+        #expect(sequence.hexString == "0055aaff")
+        #expect([UInt8]().hexString == "")
     }
 
     @Test("state digests ignore key order")

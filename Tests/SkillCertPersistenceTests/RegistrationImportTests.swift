@@ -24,6 +24,24 @@ struct RegistrationImportTests {
         return header.map { values[$0] ?? "" }
     }
 
+    /// Where the import writes: the test engine through Fluent (in-memory SQLite, or PostgreSQL), or a SQLite file on
+    /// the import's own connection (`SQLiteDirectWrites`, as `make run` and the CLI import).
+    enum Storage: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case engine, sqliteFile
+        var testDescription: String { rawValue }
+    }
+
+    /// Both on SQLite; on PostgreSQL the SQLite file does not apply.
+    static let storages: [Storage] = TestEngine.postgresBaseURL == nil ? Storage.allCases : [.engine]
+
+    /// Runs `body` with a fresh application on `storage`.
+    static func with(_ storage: Storage, _ body: (TestApp) async throws -> Void) async throws {
+        guard storage == .sqliteFile else { return try await TestApp.with(body) }
+        try await TestApp.withTemporaryFolder("import") { folder in
+            try await TestApp.with(configure: { $0.database = .sqliteFile(path: folder.appendingPathComponent("test.sqlite").path) }, body)
+        }
+    }
+
     static func run(_ t: TestApp, planID: UUID, _ rows: [[String]], header: [String] = header) async throws -> RegistrationImport.Report {
         let table = [header] + rows
         let chunks = stride(from: 0, to: table.count, by: 2).map { start in
@@ -36,12 +54,13 @@ struct RegistrationImportTests {
             c.finish()
         }
         return try await RegistrationImport.run(planID: planID, fileName: "名单.xlsx", fileSHA256: "abc", rows: stream,
-                                                actor: AuditActor(id: nil, name: "exams"), sealer: sealer, on: t.db, time: t.time)
+                                                actor: AuditActor(id: nil, name: "exams"), sealer: sealer, on: t.db,
+                                                direct: SQLiteDirectWrites(t.target), time: t.time)
     }
 
-    @Test("a valid file imports every row: candidates with encrypted IDs, applications with the engine's verdict, one audited batch")
-    func validFile() async throws {
-        try await TestApp.with { t in
+    @Test("a valid file imports every row: candidates with encrypted IDs, applications with the engine's verdict, one audited batch", arguments: storages)
+    func validFile(storage: Storage) async throws {
+        try await Self.with(storage) { t in
             let planID = try await Self.plan(t)
             // MUT: five rows; row 3 holds a 四级 certificate with an old 16-digit qualification number and applies for 三级.
             let report = try await Self.run(t, planID: planID, [
@@ -68,6 +87,9 @@ struct RegistrationImportTests {
             let audit = try await AuditEntry.query(on: t.db).filter(\.$action == "registration.import").all()
             #expect(audit.count == 1 && audit[0].details.contains("5 application(s)"))
             #expect(try await RegistrationBatch.query(on: t.db).first()?.rows == 5)
+            // The import's entry continues the hash chain.
+            let chain = try await AuditLog.verify(on: t.db)
+            #expect(throws: Never.self) { try chain.get() }
             // Batch-created accounts cannot sign in until claimed.
             let user = try #require(try await User.find(profiles[0].userID, on: t.db))
             #expect(user.passwordHash == Accounts.unclaimedPasswordHash)
@@ -88,9 +110,10 @@ struct RegistrationImportTests {
         ("已有证书等级", "四级", "required"),
         ("证书类型", "上岗证", "unknown_value"),
         ("职称", "特级", "unknown_value"),
-    ])
-    func rule(column: String, value: String, code: String) async throws {
-        try await TestApp.with { t in
+    ], storages)
+    func rule(_ rule: (column: String, value: String, code: String), storage: Storage) async throws {
+        let (column, value, code) = rule
+        try await Self.with(storage) { t in
             let planID = try await Self.plan(t)
             var change = [column: value]
             if column == "证书类型" { change["已有证书等级"] = "四级"; change["证书发证日期"] = "2020-01-01" }
@@ -105,18 +128,18 @@ struct RegistrationImportTests {
         }
     }
 
-    @Test("the legacy 15-digit ID is refused with a message that says so")
-    func legacyID() async throws {
-        try await TestApp.with { t in
+    @Test("the legacy 15-digit ID is refused with a message that says so", arguments: storages)
+    func legacyID(storage: Storage) async throws {
+        try await Self.with(storage) { t in
             let planID = try await Self.plan(t)
             let report = try await Self.run(t, planID: planID, [Self.row(1, ["证件号码": "320102900101001"])])
             #expect(report.errors.first?.messageZH.contains("15 位") == true)
         }
     }
 
-    @Test("duplicates within the file and against the plan's existing applications are refused")
-    func duplicates() async throws {
-        try await TestApp.with { t in
+    @Test("duplicates within the file and against the plan's existing applications are refused", arguments: storages)
+    func duplicates(storage: Storage) async throws {
+        try await Self.with(storage) { t in
             let planID = try await Self.plan(t)
             let sameID = try await Self.run(t, planID: planID, [Self.row(1), Self.row(2), Self.row(1, ["手机号码": "13700000001"])])
             #expect(sameID.errors.map(\.code) == ["duplicate_in_file"] && sameID.errors[0].row == 4)
@@ -135,9 +158,9 @@ struct RegistrationImportTests {
         }
     }
 
-    @Test("a person the body already knows gets only a new application, on their existing account")
-    func knownPerson() async throws {
-        try await TestApp.with { t in
+    @Test("a person the body already knows gets only a new application, on their existing account", arguments: storages)
+    func knownPerson(storage: Storage) async throws {
+        try await Self.with(storage) { t in
             let first = try await Self.plan(t)
             let second = try await ExamFixture.publishedPlan(t, staffSuffix: "2")
             #expect(try await Self.run(t, planID: first, [Self.row(1), Self.row(2)]).newCandidates == 2)
@@ -151,9 +174,9 @@ struct RegistrationImportTests {
         }
     }
 
-    @Test("the header must hold every required column once; a file with only a header imports nothing")
-    func header() async throws {
-        try await TestApp.with { t in
+    @Test("the header must hold every required column once; a file with only a header imports nothing", arguments: storages)
+    func header(storage: Storage) async throws {
+        try await Self.with(storage) { t in
             let planID = try await Self.plan(t)
             let missing = try await Self.run(t, planID: planID, [["张三"]], header: ["姓名", "备注"])
             #expect(missing.errors.first?.code == "missing_columns")
@@ -181,9 +204,9 @@ struct RegistrationImportTests {
         #expect(RegistrationImport.level("三级/高级工") == 3 && RegistrationImport.level("高级工") == 3 && RegistrationImport.level("5") == 5)
     }
 
-    @Test("a school's final-year students import with their expected graduation date; the plan's capacity and window hold")
-    func finalYearCapacityWindow() async throws {
-        try await TestApp.with { t in
+    @Test("a school's final-year students import with their expected graduation date; the plan's capacity and window hold", arguments: storages)
+    func finalYearCapacityWindow(storage: Storage) async throws {
+        try await Self.with(storage) { t in
             let planID = try await Self.plan(t)
             let finalYear = try await Self.run(t, planID: planID, [Self.row(1, ["学历": "高职", "专业与本职业关系": "本专业", "学历状态": "应届",
                                                                                 "毕业日期": "2027-06-30", "本职业工作开始日期": ""])])

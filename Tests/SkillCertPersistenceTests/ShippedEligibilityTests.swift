@@ -212,6 +212,8 @@ struct ShippedEligibilityTests {
         let standard = try #require(Self.standards[c.code])
         let decision = try #require(EligibilityEngine.evaluate(c.profile, standard: standard, level: Level(c.level)))
         let alt = try #require(decision.alternatives.first { $0.index == c.alternative })
+        // The batch import evaluates against the standard with its sentences written out once: the same decision.
+        #expect(EligibilityEngine.evaluate(c.profile, standard: EligibilityEngine.described(standard), level: Level(c.level)) == decision)
         switch c.expect {
         case .met:
             #expect(alt.satisfied, "unmet: \(alt.unmet.map(\.summary))")

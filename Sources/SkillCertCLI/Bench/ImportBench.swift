@@ -149,7 +149,8 @@ struct ImportRun: AsyncParsableCommand {
             let start = clock.now
             let r = try await RegistrationImport.run(planID: row.requireID(), fileName: url.lastPathComponent, fileSHA256: "bench",
                                                      rows: TableRowStream.chunks(fileAt: url), actor: .system("bench"),
-                                                     sealer: app.contentSealer!, on: app.db, time: SystemTimeSource())
+                                                     sealer: app.contentSealer!, on: app.db, direct: app.sqliteDirectWrites,
+                                                     time: SystemTimeSource())
             return (r, (clock.now - start).seconds)
         }
         guard report.0.errors.isEmpty else {

@@ -144,16 +144,24 @@ extension Sequence where Element == UInt8 {
     public var hexString: String { hexString(uppercase: false) }
 
     public func hexString(uppercase: Bool) -> String {
-        let digits = uppercase ? hexDigitsUpper : hexDigitsLower
-        var out: [UInt8] = []
-        out.reserveCapacity(underestimatedCount * 2)
-        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
-        return String(decoding: out, as: UTF8.self)
+        // Written straight into the string's storage: digests and keyed hashes are made for every imported row.
+        if let text = withContiguousStorageIfAvailable({ hexText($0, uppercase: uppercase) }) { return text }
+        return Array(self).withUnsafeBufferPointer { hexText($0, uppercase: uppercase) }
     }
 }
 
-private let hexDigitsLower = Array("0123456789abcdef".utf8)
-private let hexDigitsUpper = Array("0123456789ABCDEF".utf8)
+/// Two hexadecimal digits per byte.
+private func hexText(_ bytes: UnsafeBufferPointer<UInt8>, uppercase: Bool) -> String {
+    let letters: UInt8 = uppercase ? UInt8(ascii: "A") - 10 : UInt8(ascii: "a") - 10
+    return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+        for (i, b) in bytes.enumerated() {
+            let high = b >> 4, low = b & 0xF
+            out[2 * i] = high < 10 ? UInt8(ascii: "0") + high : letters + high
+            out[2 * i + 1] = low < 10 ? UInt8(ascii: "0") + low : letters + low
+        }
+        return bytes.count * 2
+    }
+}
 
 extension SHA256.Digest {
     public var hexString: String { Array(self).hexString }

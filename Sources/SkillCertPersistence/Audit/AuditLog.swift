@@ -72,9 +72,17 @@ public struct AuditWriter: Sendable {
         // reflection cost more than the rest of a sign-in).
         let sql = try db.sql()
         let last = try await sql.raw("SELECT id, hash FROM \(ident: AuditEntry.schema) ORDER BY id DESC LIMIT 1").first()
-        var sequence = try last?.decode(column: "id", as: Int.self) ?? 0
-        var previous = try last?.decode(column: "hash", as: String.self) ?? AuditRecord.genesisHash
-        let at = AuditRecord.timestamp(time.now())
+        let tail = try last.map { (sequence: try $0.decode(column: "id", as: Int.self), hash: try $0.decode(column: "hash", as: String.self)) }
+        let records = Self.chain(events, after: tail, actor: actor, at: time.now())
+        try await BulkInsert.rows(db, AuditEntry.schema, records.map(Self.cells), columns: Self.columns)
+        return records
+    }
+
+    /// The entries for `events`, in order, chained after the chain's last entry (`tail`; nil for an empty chain).
+    static func chain(_ events: [AuditEvent], after tail: (sequence: Int, hash: String)?, actor: AuditActor, at date: Date) -> [AuditRecord] {
+        var sequence = tail?.sequence ?? 0
+        var previous = tail?.hash ?? AuditRecord.genesisHash
+        let at = AuditRecord.timestamp(date)
         let actorID = actor.id?.uuidString
         var records: [AuditRecord] = []
         records.reserveCapacity(events.count)
@@ -92,11 +100,27 @@ public struct AuditWriter: Sendable {
                                        hash: hash))
             previous = hash
         }
-        try await BulkInsert.rows(db, AuditEntry.schema, records.map { r in
-            [.int(r.sequence), .text(r.occurredAt), .text(r.actorID), .text(r.actorName), .text(r.action), .text(r.targetType), .text(r.targetID),
-             .text(r.reason), .text(r.beforeDigest), .text(r.afterDigest), .text(r.details), .text(r.previousHash), .text(r.hash)]
-        }, columns: ["id", "occurred_at", "actor_id", "actor_name", "action", "target_type", "target_id", "reason", "before_digest",
-                     "after_digest", "details", "prev_hash", "hash"])
+        return records
+    }
+
+    /// The audit table's columns, in the order of `cells`.
+    static let columns = ["id", "occurred_at", "actor_id", "actor_name", "action", "target_type", "target_id", "reason", "before_digest",
+                          "after_digest", "details", "prev_hash", "hash"]
+
+    static func cells(_ r: AuditRecord) -> [BulkInsert.Cell] {
+        [.int(r.sequence), .text(r.occurredAt), .text(r.actorID), .text(r.actorName), .text(r.action), .text(r.targetType), .text(r.targetID),
+         .text(r.reason), .text(r.beforeDigest), .text(r.afterDigest), .text(r.details), .text(r.previousHash), .text(r.hash)]
+    }
+}
+
+extension SQLiteDirectConnection {
+    /// Appends entries to the chain on this connection, inside its write transaction (which holds SQLite's write
+    /// lock, so the tail cannot move). The caller holds `AuditLog.chainGate`, as an audited transaction does.
+    func appendAudit(_ events: [AuditEvent], actor: AuditActor, at date: Date) throws -> [AuditRecord] {
+        var tail: (sequence: Int, hash: String)?
+        try query("SELECT id, hash FROM \"\(AuditEntry.schema)\" ORDER BY id DESC LIMIT 1") { tail = ($0.integer(0), $0.text(1) ?? "") }
+        let records = AuditWriter.chain(events, after: tail, actor: actor, at: date)
+        try insert(into: AuditEntry.schema, columns: AuditWriter.columns, rows: records.map(AuditWriter.cells))
         return records
     }
 }

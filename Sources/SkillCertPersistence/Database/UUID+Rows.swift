@@ -16,13 +16,20 @@ extension UUID {
     /// `uuidString` (upper case, as Fluent stores UUIDs on SQLite) without Foundation's formatted printing.
     var text: String {
         withUnsafeBytes(of: uuid) { raw in
-            var out: [UInt8] = []
-            out.reserveCapacity(36)
-            for (i, c) in raw.hexString(uppercase: true).utf8.enumerated() {
-                if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
-                out.append(c)
+            String(unsafeUninitializedCapacity: 36) { out in
+                var at = 0
+                for i in 0..<16 {
+                    if i == 4 || i == 6 || i == 8 || i == 10 {
+                        out[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    let high = raw[i] >> 4, low = raw[i] & 0xF
+                    out[at] = high < 10 ? UInt8(ascii: "0") + high : UInt8(ascii: "A") - 10 + high
+                    out[at + 1] = low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "A") - 10 + low
+                    at += 2
+                }
+                return at
             }
-            return String(decoding: out, as: UTF8.self)
         }
     }
 }

@@ -85,8 +85,12 @@ public enum RegistrationImport {
 
     /// Imports the rows into the plan. The first row must be the header. Errors from the reader (a damaged file)
     /// propagate after everything is rolled back.
+    ///
+    /// With `direct` (a SQLite file) the transaction runs on a connection of its own with prepared statements
+    /// (`SQLiteDirectWrites`); otherwise on `db` through Fluent. The checks and their results are the same.
     public static func run<Rows: AsyncSequence & Sendable>(planID: UUID, fileName: String, fileSHA256: String, rows: Rows, actor: AuditActor,
-                                                sealer: ContentSealer, on db: any Database, time: any TimeSource,
+                                                sealer: ContentSealer, on db: any Database, direct: SQLiteDirectWrites? = nil,
+                                                time: any TimeSource,
                                                 progress: (@Sendable (Int) -> Void)? = nil) async throws -> Report where Rows.Element == [TableRow] {
         let plan = try await PlanStore.find(planID, on: db)
         let p = try plan.plan()
@@ -99,116 +103,31 @@ public enum RegistrationImport {
                                        en: "registration for this plan is not open")
         }
         let standard = try await StandardStore.find(id: plan.standardID, on: db).standard()
-        let batchID = UUID()
-        let payment = (p.feeYuan > 0 ? PaymentStatus.unpaid : .notRequired).rawValue
-        let context = Context(plan: p, standard: standard, today: time.now().chinaLocalDate, sealer: sealer,
+        let context = Context(plan: p, standard: EligibilityEngine.described(standard), today: time.now().chinaLocalDate, sealer: sealer,
                               idHash: sealer.keyedHasher(purpose: "id-number"), contactHash: sealer.keyedHasher(purpose: "contact"))
+        let batch = Batch(planID: planID, id: UUID(), fileName: fileName, fileSHA256: fileSHA256,
+                          payment: (p.feeYuan > 0 ? PaymentStatus.unpaid : .notRequired).rawValue, capacity: p.capacity, actor: actor, time: time)
         do {
-            return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
-                var state = State()
-                let clock = ContinuousClock()
-                var timings: [String: Duration] = [:]
-                try await BulkInsert.beginLargeWrite(audit.db)
-                // Chunk N is looked up and written while chunk N+1 is checked: the checking is CPU work on every
-                // core, the rest is SQLite's on the transaction's connection.
-                // Up to `writesAhead` chunks wait for the writer, each write task starting when the one before it
-                // is done, so both cores check while SQLite writes.
-                var pending: [Task<Written, any Error>] = []
-                let writesAhead = 3
-                func settle(keeping: Int = 0) async throws {
-                    while pending.count > keeping { try await settleOldest() }
-                }
-                func settleOldest() async throws {
-                    let write = pending.removeFirst()
-                    let mark = clock.now
-                    let done = try await write.value
-                    timings["write (waited)", default: .zero] += clock.now - mark
-                    timings["lookup (in the writer)", default: .zero] += done.lookup
-                    state.imported += done.imported
-                    state.newCandidates += done.created
-                    for e in done.errors { state.add(e) }
-                }
-                do {
-                    for try await chunk in rows {
-                        var prepared: [Prepared] = []
-                        let mark = clock.now
-                        var dataRows: [TableRow] = []
-                        for row in chunk {
-                            if state.header == nil {
-                                state.header = try headerMap(row, errors: &state.errors)
-                                continue
-                            }
-                            dataRows.append(row)
+            if let direct {
+                return try await AuditLog.chainGate.run {
+                    try await direct.transaction { connection in
+                        try await direct.reading { reader in
+                            try await importRows(rows, context: context, batch: batch,
+                                                 into: DirectWriter(connection: connection, reader: reader, actor: actor, time: time), progress: progress)
                         }
-                        state.rows += dataRows.count
-                        // Rows are checked on every core, then deduplicated in file order.
-                        let header = state.header ?? [:]
-                        let checked = await checkOnEveryCore(dataRows, context: context, header: header)
-                        for c in checked {
-                            if let ok = deduplicate(c, state: &state) { prepared.append(ok) }
-                        }
-                        timings["check", default: .zero] += clock.now - mark
-                        try await settle(keeping: writesAhead - 1)
-                        progress?(state.rows)
-                        let rowsToWrite = prepared
-                        let database = audit.db
-                        let checkedClean = state.errors.isEmpty
-                        let previous = pending.last
-                        pending.append(Task {
-                            // One writer at a time on the transaction's connection, in file order.
-                            let before = try await previous?.value
-                            // Once a problem is known nothing more is written (it will all roll back), but every chunk
-                            // is still looked up so the report lists every row that is already registered.
-                            let clean = checkedClean && (before?.clean ?? true)
-                            let start = ContinuousClock.now
-                            let (kept, errors) = try await checkAgainstDatabase(rowsToWrite, planID: planID, on: database)
-                            let lookup = ContinuousClock.now - start
-                            guard clean, errors.isEmpty else { return Written(imported: 0, created: 0, errors: errors, lookup: lookup, clean: false) }
-                            let done = try await insert(kept, planID: planID, batchID: batchID, payment: payment, on: database, time: time)
-                            return Written(imported: done.imported, created: done.created, errors: [], lookup: lookup, clean: true)
-                        })
                     }
-                    try await settle()
+                }
+            }
+            return try await AuditLog.transaction(on: db, actor: actor, time: time) { audit in
+                try await BulkInsert.beginLargeWrite(audit.db)
+                do {
+                    let report = try await importRows(rows, context: context, batch: batch, into: FluentWriter(audit: audit), progress: progress)
+                    try await BulkInsert.endLargeWrite(audit.db)
+                    return report
                 } catch {
-                    // Never leave a write running on the transaction's connection after it is rolled back.
-                    for write in pending { _ = try? await write.value }
                     try? await BulkInsert.endLargeWrite(audit.db)
                     throw error
                 }
-                try await BulkInsert.endLargeWrite(audit.db)
-                if state.errors.isEmpty, p.capacity > 0 {
-                    let active = try await StoredApplication.query(on: audit.db).filter(\.$planID == planID)
-                        .filter(\.$status !~ [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]).count()
-                    if active > p.capacity {
-                        state.add(RowError(row: 0, column: "", code: "over_capacity",
-                                           zh: "本计划限报 \(p.capacity) 人，导入后将有 \(active) 人，超出 \(active - p.capacity) 人",
-                                           en: "the plan takes \(p.capacity); this file would bring it to \(active)"))
-                    }
-                }
-                if state.header == nil {
-                    state.add(RowError(row: 0, column: "", code: "empty_file", zh: "文件中没有表头和数据", en: "the file has no header and no rows"))
-                } else if state.rows == 0 {
-                    state.add(RowError(row: 0, column: "", code: "no_rows", zh: "文件中没有报名数据（只有表头）", en: "the file has a header but no rows"))
-                }
-                // Problems found by the writer arrive a chunk late: list them all in row order.
-                if !state.errors.isEmpty {
-                    throw Rejected(errors: state.errors.enumerated().sorted { ($0.element.row, $0.offset) < ($1.element.row, $1.offset) }.map(\.element),
-                                   rows: state.rows, total: state.errorCount)
-                }
-                let batch = RegistrationBatch()
-                batch.id = batchID
-                batch.planID = planID
-                batch.fileName = String(fileName.suffix(200))
-                batch.fileSHA256 = fileSHA256
-                batch.rows = state.imported
-                batch.importedBy = actor.id
-                batch.createdAt = time.now()
-                try await batch.create(on: audit.db)
-                try await audit.record(AuditEvent(action: "registration.import", targetType: "plan", targetID: planID.uuidString,
-                                                  details: "batch \(batchID.uuidString): \(state.imported) application(s), \(state.newCandidates) new candidate(s) from \(fileName) (sha256 \(fileSHA256))"))
-                var report = Report(imported: state.imported, newCandidates: state.newCandidates, errors: [], batchID: batchID, rows: state.rows)
-                report.timings = timings.mapValues { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
-                return report
             }
         } catch let rejected as Rejected {
             var errors = rejected.errors
@@ -218,6 +137,142 @@ public enum RegistrationImport {
             }
             return Report(imported: 0, newCandidates: 0, errors: errors, batchID: nil, rows: rejected.rows)
         }
+    }
+
+    /// What one import writes besides the rows: the batch it records and who made it.
+    struct Batch: Sendable {
+        let planID: UUID
+        let id: UUID
+        let fileName: String
+        let fileSHA256: String
+        /// Every application's payment status: unpaid where the plan has a fee.
+        let payment: String
+        let capacity: Int
+        let actor: AuditActor
+        let time: any TimeSource
+    }
+
+    /// Checks and writes every row inside the writer's transaction; throws `Rejected` (so that it rolls back) when any
+    /// row has a problem.
+    static func importRows<Rows: AsyncSequence & Sendable>(_ rows: Rows, context: Context, batch: Batch, into writer: any ImportWriter,
+                                                           progress: (@Sendable (Int) -> Void)?) async throws -> Report
+    where Rows.Element == [TableRow] {
+        var state = State()
+        let clock = ContinuousClock()
+        var timings: [String: Duration] = [:]
+        // Three stages overlap: chunk N+1 is checked (CPU work on every core but one) while chunk N is deduplicated in
+        // file order and handed to the writer, which writes earlier chunks on the transaction's connection.
+        // Up to `writesAhead` chunks wait for the writer, each write task starting when the one before it
+        // is done, so the checking goes on while SQLite writes.
+        var pending: [Task<Written, any Error>] = []
+        let writesAhead = 3
+        func settle(keeping: Int = 0) async throws {
+            while pending.count > keeping { try await settleOldest() }
+        }
+        func settleOldest() async throws {
+            let write = pending.removeFirst()
+            let mark = clock.now
+            let done = try await write.value
+            timings["write (waited)", default: .zero] += clock.now - mark
+            timings[writer.looksUpAside ? "lookup (waited by the writer)" : "lookup (in the writer)", default: .zero] += done.lookup
+            state.imported += done.imported
+            state.newCandidates += done.created
+            for e in done.errors { state.add(e) }
+        }
+        // A chunk's checked rows, deduplicated and handed to the writer.
+        func write(_ checking: Task<[Checked], Never>) async throws {
+            let mark = clock.now
+            var prepared: [Prepared] = []
+            for c in await checking.value {
+                if let ok = deduplicate(c, state: &state) { prepared.append(ok) }
+            }
+            timings["check (waited)", default: .zero] += clock.now - mark
+            try await settle(keeping: writesAhead - 1)
+            progress?(state.rows)
+            let rowsToWrite = prepared
+            let checkedClean = state.errors.isEmpty
+            let previous = pending.last
+            // With its own connection the chunk's lookup starts now, in chunk order, while earlier chunks are written.
+            let aside = writer.looksUpAside ? Task { try await writer.lookUp(rowsToWrite, planID: batch.planID) } : nil
+            pending.append(Task {
+                // One writer at a time on the transaction's connection, in file order.
+                let before: Written?
+                do {
+                    before = try await previous?.value
+                } catch {
+                    _ = await aside?.result
+                    throw error
+                }
+                // Once a problem is known nothing more is written (it will all roll back), but every chunk
+                // is still looked up so the report lists every row that is already registered.
+                let clean = checkedClean && (before?.clean ?? true)
+                let start = ContinuousClock.now
+                let (kept, errors) = if let aside { try await aside.value } else { try await writer.lookUp(rowsToWrite, planID: batch.planID) }
+                let lookup = ContinuousClock.now - start
+                guard clean, errors.isEmpty else { return Written(imported: 0, created: 0, errors: errors, lookup: lookup, clean: false) }
+                let rows = Self.rows(kept, batch: batch)
+                try await writer.insert(rows)
+                return Written(imported: rows.applications.count, created: rows.users.count, errors: [], lookup: lookup, clean: true)
+            })
+        }
+        var checking: Task<[Checked], Never>?
+        do {
+            for try await chunk in rows {
+                var dataRows: [TableRow] = []
+                for row in chunk {
+                    if state.header == nil {
+                        state.header = try headerMap(row, errors: &state.errors)
+                        continue
+                    }
+                    dataRows.append(row)
+                }
+                state.rows += dataRows.count
+                // Rows are checked in parallel, then deduplicated in file order.
+                let (header, rowsToCheck) = (state.header ?? [:], dataRows)
+                let next = Task { await checkInParallel(rowsToCheck, context: context, header: header) }
+                if let checking { try await write(checking) }
+                checking = next
+            }
+            if let checking { try await write(checking) }
+            try await settle()
+        } catch {
+            // Never leave a write running on the transaction's connection after it is rolled back (nor a lookup on the
+            // reading connection after it is closed: each write task awaits its chunk's lookup whatever happens).
+            for write in pending { _ = try? await write.value }
+            throw error
+        }
+        if state.errors.isEmpty, batch.capacity > 0 {
+            let active = try await writer.activeApplications(planID: batch.planID)
+            if active > batch.capacity {
+                state.add(RowError(row: 0, column: "", code: "over_capacity",
+                                   zh: "本计划限报 \(batch.capacity) 人，导入后将有 \(active) 人，超出 \(active - batch.capacity) 人",
+                                   en: "the plan takes \(batch.capacity); this file would bring it to \(active)"))
+            }
+        }
+        if state.header == nil {
+            state.add(RowError(row: 0, column: "", code: "empty_file", zh: "文件中没有表头和数据", en: "the file has no header and no rows"))
+        } else if state.rows == 0 {
+            state.add(RowError(row: 0, column: "", code: "no_rows", zh: "文件中没有报名数据（只有表头）", en: "the file has a header but no rows"))
+        }
+        // Problems found by the writer arrive a chunk late: list them all in row order.
+        if !state.errors.isEmpty {
+            throw Rejected(errors: state.errors.enumerated().sorted { ($0.element.row, $0.offset) < ($1.element.row, $1.offset) }.map(\.element),
+                           rows: state.rows, total: state.errorCount)
+        }
+        let record = RegistrationBatch()
+        record.id = batch.id
+        record.planID = batch.planID
+        record.fileName = String(batch.fileName.suffix(200))
+        record.fileSHA256 = batch.fileSHA256
+        record.rows = state.imported
+        record.importedBy = batch.actor.id
+        record.createdAt = batch.time.now()
+        try await writer.finish(record, event: AuditEvent(
+            action: "registration.import", targetType: "plan", targetID: batch.planID.uuidString,
+            details: "batch \(batch.id.uuidString): \(state.imported) application(s), \(state.newCandidates) new candidate(s) from \(batch.fileName) (sha256 \(batch.fileSHA256))"))
+        var report = Report(imported: state.imported, newCandidates: state.newCandidates, errors: [], batchID: batch.id, rows: state.rows)
+        report.timings = timings.mapValues { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        return report
     }
 
     struct Rejected: Error {
@@ -244,7 +299,7 @@ public enum RegistrationImport {
     }
 
     /// A checked row, ready to write: the new account's id, the sealed numbers and the profile JSON are made while
-    /// checking, on every core, so the single writer only looks up and binds.
+    /// checking, in parallel, so the single writer only binds and inserts.
     struct Prepared {
         var row: Int
         var name: String
@@ -501,9 +556,10 @@ public enum RegistrationImport {
         return prepared
     }
 
-    /// Checks rows on every core (see `OnEveryCore`); results come back in file order.
-    static func checkOnEveryCore(_ rows: [TableRow], context: Context, header: [Key: Int]) async -> [Checked] {
-        await OnEveryCore.map(rows) { slice in
+    /// Checks rows on every core but one (see `OnEveryCore`); results come back in file order. The writer needs the
+    /// core left: with the checking on every core it got two thirds of one, and the whole import waited for it.
+    static func checkInParallel(_ rows: [TableRow], context: Context, header: [Key: Int]) async -> [Checked] {
+        await OnEveryCore.map(rows, sparing: 1) { slice in
             var random = RandomBytes(count: slice.count * 48)
             return slice.map { context.check($0, header: header, random: &random) }
         }
@@ -519,30 +575,12 @@ public enum RegistrationImport {
         var clean: Bool
     }
 
-    /// Finds rows whose person already applied to the plan, and rows whose mobile number belongs to someone else;
-    /// returns the other rows (with the existing account of a known person) and a problem for each of these.
-    static func checkAgainstDatabase(_ prepared: [Prepared], planID: UUID, on db: any Database) async throws -> (kept: [Prepared], errors: [RowError]) {
-        guard !prepared.isEmpty else { return ([], []) }
-        // Only the columns needed, without building models: this runs once per chunk on the writer's connection.
-        let sql = try db.sql()
-        var idOwners: [String: UUID] = [:]
-        for row in try await sql.select().column("id_number_hash").column("user_id").from(CandidateProfile.schema)
-            .where("id_number_hash", .in, prepared.map(\.idHash)).all() {
-            let hash = try row.decode(column: "id_number_hash", as: String.self)
-            if idOwners[hash] == nil { idOwners[hash] = try row.decode(column: "user_id", as: UUID.self) }
-        }
-        var mobileOwners: [String: String] = [:]
-        for row in try await sql.select().column("phone_hash").column("id_number_hash").from(CandidateProfile.schema)
-            .where("phone_hash", .in, prepared.map(\.mobileHash)).all() {
-            let hash = try row.decode(column: "phone_hash", as: String.self)
-            if mobileOwners[hash] == nil { mobileOwners[hash] = try row.decode(column: "id_number_hash", as: String?.self) ?? "" }
-        }
-        var active: [UUID] = []
-        if !idOwners.isEmpty {
-            active = try await StoredApplication.query(on: db).filter(\.$planID == planID).filter(\.$candidateID ~~ Array(idOwners.values))
-                .filter(\.$status !~ [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]).all(\.$candidateID)
-        }
-        let applied = Set(active)
+    /// Sorts out rows whose person already applied to the plan, and rows whose mobile number belongs to someone else,
+    /// from what the database holds: `idOwners` (ID hash → account), `mobileOwners` (mobile hash → the owner's ID hash,
+    /// "" for none) and `applied` (accounts with an active application to the plan). Returns the other rows, with the
+    /// existing account of a known person, and a problem for each of these.
+    static func sortOut(_ prepared: [Prepared], idOwners: [String: UUID], mobileOwners: [String: String],
+                        applied: Set<UUID>) -> (kept: [Prepared], errors: [RowError]) {
         var kept: [Prepared] = []
         var errors: [RowError] = []
         for var row in prepared {
@@ -562,38 +600,46 @@ public enum RegistrationImport {
         return (kept, errors)
     }
 
-    /// Writes a chunk: new candidates (accounts the candidate can claim later), then the applications. Plain
-    /// multi-row INSERTs: building thousands of Fluent models per chunk costs more than the database's own work.
-    static func insert(_ prepared: [Prepared], planID: UUID, batchID: UUID, payment: String,
-                       on db: any Database, time: any TimeSource) async throws -> (imported: Int, created: Int) {
-        let now = time.now()
-        var random = RandomBytes(count: prepared.count * 48)
+    /// A chunk's rows for each table: new candidates (accounts the candidate can claim later) and their role and
+    /// profile, then every row's application.
+    struct Rows: Sendable {
         var users: [[BulkInsert.Cell]] = [], roles: [[BulkInsert.Cell]] = [], profiles: [[BulkInsert.Cell]] = [], applications: [[BulkInsert.Cell]] = []
+
+        static let userColumns = ["id", "username", "display_name", "password_hash", "is_active", "failed_logins", "locked_until", "last_login_at",
+                                  "created_at"]
+        static let roleColumns = ["id", "user_id", "role"]
+        static let profileColumns = ["id", "user_id", "full_name", "id_type", "id_number_cipher", "id_number_hash", "id_number_masked", "birth_date",
+                                     "sex", "phone_cipher", "phone_hash", "phone_masked", "email", "employer", "updated_at", "background", "photo_key",
+                                     "photo_media_type"]
+        static let applicationColumns = ["id", "plan_id", "candidate_id", "level", "status", "profile", "engine_eligible", "engine_explanation",
+                                         "decision_reason", "more_deadline", "reviewed_by", "overridden", "created_at", "updated_at", "employer",
+                                         "payment_status", "receipt_number", "batch_id"]
+    }
+
+    static func rows(_ prepared: [Prepared], batch: Batch) -> Rows {
+        let now = batch.time.now()
+        var random = RandomBytes(count: prepared.count * 48)
+        var rows = Rows()
         for row in prepared {
             let userID = row.existingUser ?? row.newUserID
             if row.existingUser == nil {
-                users.append([.uuid(userID), .text(row.username), .text(row.name), .text(Accounts.unclaimedPasswordHash), .bool(true), .int(0),
-                              .date(nil), .date(nil), .date(now)])
-                roles.append([.uuid(random.uuid()), .uuid(userID), .text(Role.candidate.rawValue)])
-                profiles.append([.uuid(random.uuid()), .uuid(userID), .text(row.name), .text(row.idType), .text(row.idCipher), .text(row.idHash),
-                                 .text(row.idMasked), .text(row.birthDate), .text(row.sex), .text(row.phoneCipher), .text(row.mobileHash),
-                                 .text(row.phoneMasked), .text(nil), .text(row.employer), .date(now), .text(row.backgroundJSON), .text(nil), .text(nil)])
+                rows.users.append([.uuid(userID), .text(row.username), .text(row.name), .text(Accounts.unclaimedPasswordHash), .bool(true), .int(0),
+                                   .date(nil), .date(nil), .date(now)])
+                rows.roles.append([.uuid(random.uuid()), .uuid(userID), .text(Role.candidate.rawValue)])
+                rows.profiles.append([.uuid(random.uuid()), .uuid(userID), .text(row.name), .text(row.idType), .text(row.idCipher), .text(row.idHash),
+                                      .text(row.idMasked), .text(row.birthDate), .text(row.sex), .text(row.phoneCipher), .text(row.mobileHash),
+                                      .text(row.phoneMasked), .text(nil), .text(row.employer), .date(now), .text(row.backgroundJSON), .text(nil), .text(nil)])
             }
-            applications.append([.uuid(random.uuid()), .uuid(planID), .uuid(userID), .int(row.level), .text(StoredApplication.Status.submitted.rawValue),
-                                 .text(row.profileJSON), .bool(row.eligible), .text(row.explanation), .text(nil), .text(nil), .uuid(nil), .bool(false),
-                                 .date(now), .date(now), .text(row.employer), .text(payment), .text(nil), .uuid(batchID)])
+            rows.applications.append([.uuid(random.uuid()), .uuid(batch.planID), .uuid(userID), .int(row.level),
+                                      .text(StoredApplication.Status.submitted.rawValue), .text(row.profileJSON), .bool(row.eligible),
+                                      .text(row.explanation), .text(nil), .text(nil), .uuid(nil), .bool(false), .date(now), .date(now),
+                                      .text(row.employer), .text(batch.payment), .text(nil), .uuid(batch.id)])
         }
-        try await BulkInsert.rows(db, User.schema, users,
-                             columns: ["id", "username", "display_name", "password_hash", "is_active", "failed_logins", "locked_until", "last_login_at", "created_at"])
-        try await BulkInsert.rows(db, UserRoleAssignment.schema, roles, columns: ["id", "user_id", "role"])
-        try await BulkInsert.rows(db, CandidateProfile.schema, profiles,
-                             columns: ["id", "user_id", "full_name", "id_type", "id_number_cipher", "id_number_hash", "id_number_masked", "birth_date", "sex",
-                                       "phone_cipher", "phone_hash", "phone_masked", "email", "employer", "updated_at", "background", "photo_key", "photo_media_type"])
-        try await BulkInsert.rows(db, StoredApplication.schema, applications,
-                             columns: ["id", "plan_id", "candidate_id", "level", "status", "profile", "engine_eligible", "engine_explanation", "decision_reason",
-                                       "more_deadline", "reviewed_by", "overridden", "created_at", "updated_at", "employer", "payment_status", "receipt_number", "batch_id"])
-        return (applications.count, users.count)
+        return rows
     }
+
+    /// Application statuses that no longer hold a place in a plan.
+    static let inactiveStatuses = [StoredApplication.Status.rejected.rawValue, StoredApplication.Status.withdrawn.rawValue]
 
     /// `四级`, `四级/中级工`, `中级工`, `4`.
     public static func level(_ text: String) -> Int? {
@@ -629,10 +675,14 @@ public enum RegistrationImport {
         }
     }
 
+    /// - / . 年 月 日
+    static let dateSeparators: Set<UInt32> = [0x2D, 0x2F, 0x2E, 0x5E74, 0x6708, 0x65E5]
+
     /// `2016-07-01`, `2016/7/1`, `2016.7.1`, `2016年7月1日`, or an Excel serial number (a date cell).
     public static func date(_ text: String) -> LocalDate? {
         let t = text.trimmed
-        if !t.contains("-"), let serial = Double(t) {
+        // A byte test: `String.contains(_:)` with a string argument is Foundation's text search, slow per cell.
+        if !t.utf8.contains(UInt8(ascii: "-")), let serial = Double(t) {
             return (20_000...80_000).contains(serial) ? LocalDate(excelSerial: serial) : nil
         }
         // Digits in three groups, separated by - / . or 年 月 (日 at the end): scanned, not searched and replaced.
@@ -645,7 +695,7 @@ public enum RegistrationImport {
                 current = current * 10 + Int(scalar.value - 48)
                 digits += 1
                 guard digits <= 4 else { return nil }
-            } else if ["-", "/", ".", "年", "月", "日"].contains(scalar) {
+            } else if Self.dateSeparators.contains(scalar.value) {
                 guard digits > 0 else { return nil }
                 if groups.isEmpty { firstGroupDigits = digits }
                 groups.append(current)

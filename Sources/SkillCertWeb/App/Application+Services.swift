@@ -248,6 +248,14 @@ extension Application {
     private struct GroupCommitKey: StorageKey { typealias Value = GroupCommit }
     private struct LoopDatabasesKey: StorageKey { typealias Value = LoopDatabases }
     private struct DirectReadsKey: StorageKey { typealias Value = SQLiteDirectReads }
+    private struct DirectWritesKey: StorageKey { typealias Value = SQLiteDirectWrites }
+
+    /// Bulk writes (a registration import) on a connection of their own to the SQLite file, with prepared statements
+    /// (nil for PostgreSQL and in-memory SQLite, which write through Fluent).
+    public var sqliteDirectWrites: SQLiteDirectWrites? {
+        get { storage[DirectWritesKey.self] }
+        set { storage[DirectWritesKey.self] = newValue }
+    }
 
     /// Public certificate lookups on a SQLite file, read on the handler's thread (nil for PostgreSQL and in-memory).
     var sqliteDirectReads: SQLiteDirectReads? {

@@ -44,6 +44,7 @@ public enum SkillCertApp {
             app.sqliteDirectReads = direct
             app.lifecycle.use(DirectReadsShutdown(reads: direct))
         }
+        app.sqliteDirectWrites = SQLiteDirectWrites(config.database)
         app.groupCommit = GroupCommit(db: app.db)
         app.examTokens = ExamTokenCache()
 

@@ -85,7 +85,8 @@ enum RegistrationsController {
         do {
             return try await RegistrationImport.run(planID: row.requireID(), fileName: upload.fileName, fileSHA256: upload.sha256,
                                                     rows: TableRowStream.chunks(fileAt: upload.url), actor: try req.requireUser().actor,
-                                                    sealer: try req.sealer(), on: req.db, time: req.time)
+                                                    sealer: try req.sealer(), on: req.db, direct: req.application.sqliteDirectWrites,
+                                                    time: req.time)
         } catch let e as SpreadsheetError {
             let where_ = e.cell.map { "（\($0)）" } ?? ""
             return RegistrationImport.Report(imported: 0, newCandidates: 0, errors: [
