@@ -77,6 +77,10 @@ extension RegistrationImport {
         let time: any TimeSource
         var looksUpAside: Bool { true }
 
+        /// The condition on an application that holds a place in its plan, and its binds.
+        static let holdsPlace = "status NOT IN (" + inactiveStatuses.map { _ in "?" }.joined(separator: ",") + ")"
+        static let holdsPlaceBinds = inactiveStatuses.map { BulkInsert.Cell.text($0) }
+
         func lookUp(_ prepared: [Prepared], planID: UUID) async throws -> (kept: [Prepared], errors: [RowError]) {
             guard !prepared.isEmpty else { return ([], []) }
             return try await reader.run { c in
@@ -85,14 +89,13 @@ extension RegistrationImport {
                 var idOwners: [String: UUID] = [:]
                 var mobileOwners: [String: String] = [:]
                 var applied: Set<UUID> = []
-                let activeSQL = "SELECT 1 FROM \"\(StoredApplication.schema)\" WHERE plan_id = ? AND candidate_id = ? AND status NOT IN ("
-                    + inactiveStatuses.map { _ in "?" }.joined(separator: ",") + ") LIMIT 1"
+                let activeSQL = "SELECT 1 FROM \"\(StoredApplication.schema)\" WHERE plan_id = ? AND candidate_id = ? AND \(Self.holdsPlace) LIMIT 1"
                 for row in prepared {
                     try c.query("SELECT user_id FROM \"\(CandidateProfile.schema)\" WHERE id_number_hash = ?", [.text(row.idHash)]) {
                         if let user = $0.text(0).flatMap(UUID.init(uuidString:)) { idOwners[row.idHash] = user }
                     }
                     if let user = idOwners[row.idHash] {
-                        try c.query(activeSQL, [.uuid(planID), .uuid(user)] + inactiveStatuses.map { .text($0) }) { _ in applied.insert(user) }
+                        try c.query(activeSQL, [.uuid(planID), .uuid(user)] + Self.holdsPlaceBinds) { _ in applied.insert(user) }
                     } else {
                         try c.query("SELECT id_number_hash FROM \"\(CandidateProfile.schema)\" WHERE phone_hash = ?", [.text(row.mobileHash)]) {
                             mobileOwners[row.mobileHash] = $0.text(0) ?? ""
@@ -115,9 +118,8 @@ extension RegistrationImport {
         func activeApplications(planID: UUID) async throws -> Int {
             try await connection.run { c in
                 var count = 0
-                try c.query("SELECT COUNT(*) FROM \"\(StoredApplication.schema)\" WHERE plan_id = ? AND status NOT IN ("
-                            + inactiveStatuses.map { _ in "?" }.joined(separator: ",") + ")",
-                            [.uuid(planID)] + inactiveStatuses.map { .text($0) }) { count = $0.integer(0) }
+                try c.query("SELECT COUNT(*) FROM \"\(StoredApplication.schema)\" WHERE plan_id = ? AND \(Self.holdsPlace)",
+                            [.uuid(planID)] + Self.holdsPlaceBinds) { count = $0.integer(0) }
                 return count
             }
         }
