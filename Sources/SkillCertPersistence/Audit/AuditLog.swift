@@ -118,7 +118,7 @@ extension SQLiteDirectConnection {
     /// lock, so the tail cannot move). The caller holds `AuditLog.chainGate`, as an audited transaction does.
     func appendAudit(_ events: [AuditEvent], actor: AuditActor, at date: Date) throws -> [AuditRecord] {
         var tail: (sequence: Int, hash: String)?
-        try query("SELECT id, hash FROM \"\(AuditEntry.schema)\" ORDER BY id DESC LIMIT 1") { tail = ($0.integer(0), $0.text(1) ?? "") }
+        try query("SELECT id, hash FROM \"\(AuditEntry.schema)\" ORDER BY id DESC LIMIT 1") { tail = ($0.integer(0), $0.text(1)) }
         let records = AuditWriter.chain(events, after: tail, actor: actor, at: date)
         try insert(into: AuditEntry.schema, columns: AuditWriter.columns, rows: records.map(AuditWriter.cells))
         return records

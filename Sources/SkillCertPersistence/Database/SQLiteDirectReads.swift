@@ -23,39 +23,9 @@ public final class SQLiteDirectReads: @unchecked Sendable {
     }
 
     /// The current row of a read, by column position in the `SELECT`.
-    public struct Row {
-        fileprivate let statement: OpaquePointer
+    public typealias Row = SQLiteDirectRow
 
-        public func text(_ column: Int32) -> String {
-            guard let bytes = sqlite_nio_sqlite3_column_text(statement, column) else { return "" }
-            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
-            return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
-        }
-
-        public func integer(_ column: Int32) -> Int { Int(sqlite_nio_sqlite3_column_int64(statement, column)) }
-    }
-
-    /// One read-only connection and the statements prepared on it; used by one thread at a time.
-    private final class Connection {
-        let handle: OpaquePointer
-        var statements: [String: OpaquePointer] = [:]
-
-        init(handle: OpaquePointer) { self.handle = handle }
-
-        func statement(_ sql: String) -> OpaquePointer? {
-            if let prepared = statements[sql] { return prepared }
-            var prepared: OpaquePointer?
-            guard sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil) == SQLITE_OK,
-                  let prepared else { return nil }
-            statements[sql] = prepared
-            return prepared
-        }
-
-        deinit {
-            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
-            sqlite_nio_sqlite3_close(handle)
-        }
-    }
+    private typealias Connection = SQLitePreparedConnection
 
     private let path: String
     private let limit: Int
@@ -86,7 +56,7 @@ public final class SQLiteDirectReads: @unchecked Sendable {
         }
         guard text.withCString({ sqlite_nio_sqlite3_bind_text(statement, 1, $0, -1, SQLITE_TRANSIENT) }) == SQLITE_OK else { return .unavailable }
         switch sqlite_nio_sqlite3_step(statement) {
-        case SQLITE_ROW: return .found(decode(Row(statement: statement)))
+        case SQLITE_ROW: return .found(decode(SQLiteDirectRow(statement: statement)))
         case SQLITE_DONE: return .missing
         default: return .unavailable
         }
@@ -127,4 +97,44 @@ public final class SQLiteDirectReads: @unchecked Sendable {
     }
 }
 
-private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+/// The current row of a statement on a direct connection, by column position in its `SELECT`.
+public struct SQLiteDirectRow {
+    let statement: OpaquePointer
+
+    /// The column as text; "" for NULL.
+    public func text(_ column: Int32) -> String {
+        guard let bytes = sqlite_nio_sqlite3_column_text(statement, column) else { return "" }
+        let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    public func integer(_ column: Int32) -> Int { Int(sqlite_nio_sqlite3_column_int64(statement, column)) }
+}
+
+/// A connection of SQLiteNIO's SQLite library with the statements prepared on it, each prepared once; used by one
+/// thread at a time. Finalizes them and closes the connection when released. Shared by the direct reads and the
+/// direct writes (`SQLiteDirectConnection`).
+final class SQLitePreparedConnection {
+    let handle: OpaquePointer
+    private var statements: [String: OpaquePointer] = [:]
+
+    init(handle: OpaquePointer) { self.handle = handle }
+
+    /// The statement for `sql`, prepared on first use; nil when it does not prepare (see `sqlite3_errmsg`).
+    func statement(_ sql: String) -> OpaquePointer? {
+        if let prepared = statements[sql] { return prepared }
+        var prepared: OpaquePointer?
+        guard sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil) == SQLITE_OK,
+              let prepared else { return nil }
+        statements[sql] = prepared
+        return prepared
+    }
+
+    deinit {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        sqlite_nio_sqlite3_close(handle)
+    }
+}
+
+/// SQLite copies a text bound with this before the bind returns.
+let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -67,11 +67,12 @@ struct SQLiteDirectError: Error, CustomStringConvertible {
 /// One connection (read-write, or read-only) with its prepared statements. Its calls run on a serial queue of its
 /// own, never on Swift's cooperative threads (a statement blocks its thread), one after another.
 final class SQLiteDirectConnection: @unchecked Sendable {
-    private var handle: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
+    /// Nil once closed.
+    private var connection: SQLitePreparedConnection?
+    private var handle: OpaquePointer? { connection?.handle }
     private let queue = DispatchQueue(label: "skillcert.sqlite-direct-writes")
 
-    private init(handle: OpaquePointer) { self.handle = handle }
+    private init(handle: OpaquePointer) { connection = SQLitePreparedConnection(handle: handle) }
 
     static func open(_ path: String, readOnly: Bool = false) async throws -> SQLiteDirectConnection {
         var handle: OpaquePointer?
@@ -100,7 +101,7 @@ final class SQLiteDirectConnection: @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result {
-                    guard self.handle != nil else { throw SQLiteDirectError(code: SQLITE_MISUSE, message: "the connection is closed") }
+                    guard self.connection != nil else { throw SQLiteDirectError(code: SQLITE_MISUSE, message: "the connection is closed") }
                     return try work(self)
                 })
             }
@@ -110,10 +111,7 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
-                for statement in self.statements.values { sqlite_nio_sqlite3_finalize(statement) }
-                self.statements = [:]
-                if let handle = self.handle { sqlite_nio_sqlite3_close(handle) }
-                self.handle = nil
+                self.connection = nil  // finalizes the statements and closes the connection
                 continuation.resume()
             }
         }
@@ -151,25 +149,10 @@ final class SQLiteDirectConnection: @unchecked Sendable {
         }
     }
 
-    /// The current row of a query, by column position.
-    struct Row {
-        fileprivate let statement: OpaquePointer
-
-        func text(_ column: Int32) -> String? {
-            guard let bytes = sqlite_nio_sqlite3_column_text(statement, column) else { return nil }
-            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
-            return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
-        }
-
-        func integer(_ column: Int32) -> Int { Int(sqlite_nio_sqlite3_column_int64(statement, column)) }
-    }
+    typealias Row = SQLiteDirectRow
 
     private func prepared(_ sql: String) throws -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
-        var statement: OpaquePointer?
-        let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-        guard status == SQLITE_OK, let statement else { throw error(status) }
-        statements[sql] = statement
+        guard let statement = connection?.statement(sql) else { throw error(SQLITE_ERROR) }
         return statement
     }
 
@@ -209,4 +192,3 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     }
 }
 
-private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

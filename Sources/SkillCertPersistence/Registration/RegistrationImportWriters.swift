@@ -92,13 +92,13 @@ extension RegistrationImport {
                 let activeSQL = "SELECT 1 FROM \"\(StoredApplication.schema)\" WHERE plan_id = ? AND candidate_id = ? AND \(Self.holdsPlace) LIMIT 1"
                 for row in prepared {
                     try c.query("SELECT user_id FROM \"\(CandidateProfile.schema)\" WHERE id_number_hash = ?", [.text(row.idHash)]) {
-                        if let user = $0.text(0).flatMap(UUID.init(uuidString:)) { idOwners[row.idHash] = user }
+                        if let user = UUID(uuidString: $0.text(0)) { idOwners[row.idHash] = user }
                     }
                     if let user = idOwners[row.idHash] {
                         try c.query(activeSQL, [.uuid(planID), .uuid(user)] + Self.holdsPlaceBinds) { _ in applied.insert(user) }
                     } else {
                         try c.query("SELECT id_number_hash FROM \"\(CandidateProfile.schema)\" WHERE phone_hash = ?", [.text(row.mobileHash)]) {
-                            mobileOwners[row.mobileHash] = $0.text(0) ?? ""
+                            mobileOwners[row.mobileHash] = $0.text(0)  // "" for none
                         }
                     }
                 }
