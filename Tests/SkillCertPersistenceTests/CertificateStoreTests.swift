@@ -55,13 +55,14 @@ struct CertificateStoreTests {
         }
     }
 
-    @Test("base64url matches Foundation's base64 with the URL alphabet and no padding, for every length mod 3")
+    @Test("base64url matches Foundation's base64 with the URL alphabet and no padding, and base64 matches it exactly, for every length mod 3")
     func base64url() {
         for n in 0..<40 {
             let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 250) }
             let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "=", with: "")
             #expect(CredentialSigner.base64url(bytes) == expected)
+            #expect(Base64.encoded(bytes) == Data(bytes).base64EncodedString())  // the standard variant, padded, as sealed values use it
         }
     }
 

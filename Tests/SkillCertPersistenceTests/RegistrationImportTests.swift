@@ -93,6 +93,21 @@ struct RegistrationImportTests {
             // Batch-created accounts cannot sign in until claimed.
             let user = try #require(try await User.find(profiles[0].userID, on: t.db))
             #expect(user.passwordHash == Accounts.unclaimedPasswordHash)
+            if storage == .sqliteFile, case .sqliteFile(let path) = t.target {
+                // The import returns at its durable commit, its pages in the WAL; the checkpoint it started then copies
+                // them into the database file. The file alone, without its WAL, holds the five applications.
+                await SQLiteDirectWrites.checkpointsFinished()
+                let alone = path + ".alone"
+                try FileManager.default.copyItem(atPath: path, toPath: alone)
+                let copy = try await SQLiteDirectConnection.open(alone, readOnly: true)
+                let count = try await copy.run { c in
+                    var n = 0
+                    try c.query("SELECT count(*) FROM \"\(StoredApplication.schema)\"") { n = $0.integer(0) }
+                    return n
+                }
+                await copy.close()
+                #expect(count == 5)
+            }
         }
     }
 
@@ -204,6 +219,19 @@ struct RegistrationImportTests {
         #expect(RegistrationImport.level("三级/高级工") == 3 && RegistrationImport.level("高级工") == 3 && RegistrationImport.level("5") == 5)
     }
 
+    @Test("cells lose the spaces a spreadsheet leaves around them, full-width and no-break spaces too, and nothing else")
+    func trimming() {
+        #expect(" 张三 ".trimmed == "张三" && "\t张三\n".trimmed == "张三")
+        #expect("\u{3000}张三\u{3000}".trimmed == "张三" && "\u{00A0}电工\u{2003}".trimmed == "电工")
+        #expect("张 三".trimmed == "张 三" && "张三".trimmed == "张三" && "ab".trimmed == "ab")
+        #expect("".trimmed == "" && " \u{3000} ".trimmed == "")
+        // Not whitespace: the byte-order mark, a zero-width space, and an ideograph just above the ideographic space.
+        #expect("\u{FEFF}x\u{200B}".trimmed == "\u{FEFF}x\u{200B}" && "\u{3001}".trimmed == "\u{3001}")
+        for scalar in (0...0x3100).compactMap(Unicode.Scalar.init) where scalar.properties.isWhitespace {
+            #expect(scalar.mayBeWhitespace, "U+\(String(scalar.value, radix: 16))")
+        }
+    }
+
     @Test("a school's final-year students import with their expected graduation date; the plan's capacity and window hold", arguments: storages)
     func finalYearCapacityWindow(storage: Storage) async throws {
         try await Self.with(storage) { t in
@@ -230,10 +258,10 @@ struct RegistrationImportTests {
         var p = RawApplicantProfile()
         p.asOf = "2026-11-27"
         p.intendsToWork = true
-        p.work = [.init(relation: "same", from: "2016-07-01", to: nil)]
+        p.work = [.init(relation: "same", from: "2016-07-01", to: nil), .init(relation: "related", from: "2010-03-01", to: "2016-06-30")]
         p.certificates = [.init(kind: "qualification", relation: "same", level: 4, issuedOn: "2020-06-30", number: "11\"3\\2\n0\u{1}")]
         p.education = [.init(type: "junior-college", majorRelation: "related", status: "final-year", assessed: false, graduatedOn: nil)]
-        p.titles = []
+        p.titles = [.init(grade: "intermediate", relation: "same", obtainedOn: "2021-01-01"), .init(grade: "junior", relation: "same", obtainedOn: nil)]
         let back = try JSONDecoder().decode(RawApplicantProfile.self, from: Data(p.json.utf8))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -250,6 +278,12 @@ struct RegistrationImportTests {
             #expect(hasher(value) == sealer.keyedHash(value, purpose: "id-number"))
         }
         #expect(hasher("a") != sealer.keyedHasher(purpose: "contact")("a"))
+        // The import seals with its own nonces and without Data; the profile pages open what it sealed, bound to its context.
+        let nonce = [UInt8](repeating: 7, count: 12)
+        let sealed = try sealer.seal("11010519491231002X", context: "candidate-id:x", randomNonce: nonce[...])
+        #expect(String(decoding: try sealer.open(sealed, context: "candidate-id:x"), as: UTF8.self) == "11010519491231002X")
+        #expect(Data(base64Encoded: sealed)?.prefix(12) == Data(nonce) && Data(base64Encoded: sealed)?.count == 12 + 18 + 16)
+        #expect(throws: (any Error).self) { try sealer.open(sealed, context: "candidate-id:y") }
         // UUIDs are stored as Foundation's upper-case text on SQLite; the import's ids must read back as UUIDs.
         var random = RandomBytes(count: 8)
         var ids: [UUID] = []

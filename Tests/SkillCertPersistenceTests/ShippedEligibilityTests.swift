@@ -214,6 +214,9 @@ struct ShippedEligibilityTests {
         let alt = try #require(decision.alternatives.first { $0.index == c.alternative })
         // The batch import evaluates against the standard with its sentences written out once: the same decision.
         #expect(EligibilityEngine.evaluate(c.profile, standard: EligibilityEngine.described(standard), level: Level(c.level)) == decision)
+        // It decides without the conditions' texts unless no alternative is met: the same verdict and explanation.
+        let decided = try #require(EligibilityEngine.decide(c.profile, standard: EligibilityEngine.described(standard), level: Level(c.level)))
+        #expect(decided.eligible == decision.eligible && decided.explanationZH == decision.explanationZH)
         switch c.expect {
         case .met:
             #expect(alt.satisfied, "unmet: \(alt.unmet.map(\.summary))")

@@ -27,9 +27,16 @@ public struct ContentSealer: Sendable {
 
     /// Seals with a caller-supplied 12-byte nonce, which must come from a cryptographic random source (batch imports
     /// draw many at once instead of asking the kernel for each).
-    public func seal(_ plaintext: Data, context: String, randomNonce: some Sequence<UInt8>) throws -> String {
-        try AES.GCM.seal(plaintext, using: key, nonce: try AES.GCM.Nonce(data: Array(randomNonce)),
-                         authenticating: Data(context.utf8)).combined!.base64EncodedString()
+    /// The same text as `seal(_:context:)` gives with that nonce (nonce, ciphertext and tag in base64), built without
+    /// `Data`: the import seals two values per row.
+    public func seal(_ plaintext: String, context: String, randomNonce: some Sequence<UInt8>) throws -> String {
+        var combined = Array(randomNonce)
+        let box = try AES.GCM.seal(Array(plaintext.utf8), using: key, nonce: try AES.GCM.Nonce(data: combined),
+                                   authenticating: Array(context.utf8))
+        combined.reserveCapacity(combined.count + box.ciphertext.count + box.tag.count)
+        combined.append(contentsOf: box.ciphertext)
+        combined.append(contentsOf: box.tag)
+        return Base64.encoded(combined)
     }
 
     public func open(_ sealed: String, context: String) throws -> Data {

@@ -61,9 +61,23 @@ public struct EligibilityDecision: Sendable, Equatable {
 /// Decides eligibility by a level's rules, explaining every alternative.
 public enum EligibilityEngine {
     public static func evaluate(_ profile: ApplicantProfile, standard: OccupationalStandard, level: Level) -> EligibilityDecision? {
+        evaluate(profile, standard: standard, level: level, explained: true)
+    }
+
+    /// The decision and its explanation (`explanationZH`), as `evaluate` gives them. The texts of each condition's
+    /// outcome, which only a profile that meets no alternative shows, are built only for such a profile: a batch
+    /// import decides 100,000 profiles, and most meet one.
+    public static func decide(_ profile: ApplicantProfile, standard: OccupationalStandard, level: Level) -> (eligible: Bool, explanationZH: String)? {
+        guard let bare = evaluate(profile, standard: standard, level: level, explained: false) else { return nil }
+        let decision = bare.eligible ? bare : evaluate(profile, standard: standard, level: level, explained: true)!
+        return (decision.eligible, decision.explanationZH)
+    }
+
+    /// With `explained` false every outcome has only `satisfied`, its texts left empty.
+    static func evaluate(_ profile: ApplicantProfile, standard: OccupationalStandard, level: Level, explained: Bool) -> EligibilityDecision? {
         guard let spec = standard.spec(for: level) else { return nil }
         let alternatives = spec.eligibility.enumerated().map { i, alt -> AlternativeOutcome in
-            let outcomes = alt.all.map { check($0, profile: profile) }
+            let outcomes = alt.all.map { check($0, profile: profile, explained: explained) }
             return AlternativeOutcome(index: i + 1, description: alt.text ?? describe(alt),
                                       satisfied: outcomes.allSatisfy(\.satisfied), outcomes: outcomes)
         }
@@ -115,49 +129,59 @@ public enum EligibilityEngine {
         }
     }
 
-    static func check(_ c: EligibilityCondition, profile p: ApplicantProfile) -> ConditionOutcome {
+    static func check(_ c: EligibilityCondition, profile p: ApplicantProfile, explained: Bool = true) -> ConditionOutcome {
+        /// The outcome without its texts, when they are not wanted.
+        func bare(_ satisfied: Bool) -> ConditionOutcome? {
+            explained ? nil : ConditionOutcome(satisfied: satisfied, condition: "", required: "", actual: "")
+        }
         switch c {
         case .work(let years, let relation, let after):
             let periods = p.work.filter { relation.accepts($0.relation) }
             let months: Int
-            let label: String
             if let after {
                 let qualifying = p.certificates.filter { $0.level.satisfies(after.level) && after.relation.accepts($0.relation) }
                 months = qualifying.map { WorkTime.months(of: periods, asOf: p.asOf, after: $0.issuedOn) }.max() ?? 0
-                label = "\(after.level.shortName)证书后\(relation.occupationZH)工作年限"
             } else {
                 months = WorkTime.months(of: periods, asOf: p.asOf)
-                label = "\(relation.occupationZH)工作年限"
             }
-            return ConditionOutcome(satisfied: months >= years * 12, condition: label, required: "\(years * 12) 个月",
+            let met = months >= years * 12
+            if let outcome = bare(met) { return outcome }
+            let label = after.map { "\($0.level.shortName)证书后\(relation.occupationZH)工作年限" } ?? "\(relation.occupationZH)工作年限"
+            return ConditionOutcome(satisfied: met, condition: label, required: "\(years * 12) 个月",
                                     actual: "\(months) 个月", unit: "个月")
         case .certificate(let r):
             let held = p.certificates.filter { r.relation.accepts($0.relation) }
             let best = held.map(\.level).max()  // the highest level held (Level orders a higher level as greater)
-            return ConditionOutcome(satisfied: best.map { $0.satisfies(r.level) } ?? false, condition: certificateName(r),
+            let met = best.map { $0.satisfies(r.level) } ?? false
+            if let outcome = bare(met) { return outcome }
+            return ConditionOutcome(satisfied: met, condition: certificateName(r),
                                     required: "\(r.level.fullName)或更高", actual: best?.fullName ?? "无")
         case .apprenticeship:
             return ConditionOutcome(satisfied: p.apprenticeshipCompleted, condition: "学徒期满", required: "是",
                                     actual: p.apprenticeshipCompleted ? "是" : "否")
         case .graduate(let schools, let major, let finalYear, let assessedOnly):
-            let label = "\(schoolsName(schools, assessedOnly: assessedOnly))\(major.majorZH)毕业\(finalYear ? "（含应届）" : "")"
             let match = p.education.first { e in
                 schools.contains(e.type) && major.accepts(e.majorRelation)
                     && (!assessedOnly.contains(e.type) || e.assessed)
                     && (e.status == .graduated || (finalYear && e.status == .finalYear))
             }
+            if let outcome = bare(match != nil) { return outcome }
+            let label = "\(schoolsName(schools, assessedOnly: assessedOnly))\(major.majorZH)毕业\(finalYear ? "（含应届）" : "")"
             return ConditionOutcome(satisfied: match != nil, condition: label, required: "是",
                                     actual: match.map(describeEducation) ?? nearestEducation(p.education))
         case .enrolled(let schools, let major):
             let match = p.education.first { e in
                 schools.contains(e.type) && major.accepts(e.majorRelation) && e.status != .graduated
             }
+            if let outcome = bare(match != nil) { return outcome }
             return ConditionOutcome(satisfied: match != nil,
                                     condition: "\(schools.map(\.nameZH).joined(separator: "、"))\(major.majorZH)在校生",
                                     required: "是", actual: match.map(describeEducation) ?? nearestEducation(p.education))
         case .title(let grade, let relation):
             let best = p.titles.filter { relation.accepts($0.relation) }.map(\.grade).max()
-            return ConditionOutcome(satisfied: best.map { $0 >= grade } ?? false,
+            let met = best.map { $0 >= grade } ?? false
+            if let outcome = bare(met) { return outcome }
+            return ConditionOutcome(satisfied: met,
                                     condition: "\(relation == .same ? "本专业" : "本专业或相关专业")专业技术职称",
                                     required: "\(grade.nameZH)或更高", actual: best.map { "\($0.nameZH)职称" } ?? "无")
         case .minimumAge(let age):
@@ -165,10 +189,12 @@ public enum EligibilityEngine {
                 return ConditionOutcome(satisfied: false, condition: "年龄", required: "≥ \(age) 周岁", actual: "未提供出生日期")
             }
             let years = WorkTime.age(born: born, on: p.asOf)
+            if let outcome = bare(years >= age) { return outcome }
             return ConditionOutcome(satisfied: years >= age, condition: "年龄", required: "\(age) 周岁",
                                     actual: "\(years) 周岁", unit: "周岁")
         case .worksOrIntendsToWork:
             let working = p.work.contains { $0.relation == .same && ($0.to == nil || $0.to! >= p.asOf) }
+            if let outcome = bare(working || p.intendsToWork) { return outcome }
             return ConditionOutcome(satisfied: working || p.intendsToWork, condition: "从事或准备从事本职业", required: "是",
                                     actual: working ? "在职从事本职业" : p.intendsToWork ? "准备从事本职业" : "否")
         }

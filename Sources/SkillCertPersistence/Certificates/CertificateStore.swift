@@ -428,7 +428,7 @@ public enum CertificateStore {
                         random: inout RandomBytes, hasher: (String) -> String) throws -> Prepared {
         let id = random.uuid()
         let idNumber = String(decoding: try batch.sealer.open(holder.idCipher ?? "", context: "candidate-id:\(r.candidateID.uuidString)"), as: UTF8.self)
-        let cipher = try batch.sealer.seal(Data(idNumber.utf8), context: "certificate-id:\(id.uuidString)", randomNonce: random.bytes(12))
+        let cipher = try batch.sealer.seal(idNumber, context: "certificate-id:\(id.uuidString)", randomNonce: random.bytes(12))
         let siteCode = String(number.dropFirst(7).prefix(6))
         let content = CredentialContent(number: number, fullName: holder.fullName, occupationCode: batch.occupationCode, occupationName: batch.occupationName,
                                         workType: batch.workType, level: r.level, issueDate: today.description, bodyName: batch.body.name,

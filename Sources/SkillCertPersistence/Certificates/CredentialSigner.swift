@@ -244,38 +244,7 @@ public actor CredentialSigner {
         base64url(Array(data))
     }
 
-    public static func base64url(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        appendBase64url(bytes, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func base64url(_ bytes: [UInt8]) -> String { Base64.encoded(bytes, .url) }
 
-    static func appendBase64url(_ bytes: [UInt8], to out: inout [UInt8]) {
-        let full = bytes.count / 3 * 3
-        let start = out.count
-        let length = full / 3 * 4 + [0, 2, 3][bytes.count - full]
-        out.append(contentsOf: repeatElement(0, count: length))
-        base64alphabet.withUnsafeBufferPointer { alphabet in
-            bytes.withUnsafeBufferPointer { input in
-                out.withUnsafeMutableBufferPointer { buffer in
-                    var o = start
-                    var i = 0
-                    while i < full {
-                        let v = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-                        buffer[o] = alphabet[Int(v >> 18 & 63)]; buffer[o + 1] = alphabet[Int(v >> 12 & 63)]
-                        buffer[o + 2] = alphabet[Int(v >> 6 & 63)]; buffer[o + 3] = alphabet[Int(v & 63)]
-                        i += 3
-                        o += 4
-                    }
-                    if bytes.count - full > 0 {
-                        let v = UInt32(input[i]) << 16 | (bytes.count - full == 2 ? UInt32(input[i + 1]) << 8 : 0)
-                        buffer[o] = alphabet[Int(v >> 18 & 63)]; buffer[o + 1] = alphabet[Int(v >> 12 & 63)]
-                        if bytes.count - full == 2 { buffer[o + 2] = alphabet[Int(v >> 6 & 63)] }
-                    }
-                }
-            }
-        }
-    }
-
-    private static let base64alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    static func appendBase64url(_ bytes: [UInt8], to out: inout [UInt8]) { Base64.append(bytes, to: &out, .url) }
 }

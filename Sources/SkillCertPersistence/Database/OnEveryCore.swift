@@ -18,7 +18,9 @@ enum OnEveryCore {
                 DispatchQueue.concurrentPerform(iterations: bounds.count) { i in
                     results.set(i, transform(items[bounds[i]]))
                 }
-                continuation.resume(returning: results.take().flatMap { $0 })
+                let parts = results.take()
+                // One part (two cores, one spared) is the result as it is: no copy of every element.
+                continuation.resume(returning: parts.count == 1 ? parts[0] : parts.flatMap { $0 })
             }
         }
     }

@@ -15,21 +15,32 @@ extension UUID {
 
     /// `uuidString` (upper case, as Fluent stores UUIDs on SQLite) without Foundation's formatted printing.
     var text: String {
+        String(unsafeUninitializedCapacity: 36) { write(into: $0) }
+    }
+
+    /// `body` with the 36 bytes of `text` in a buffer on the stack: a bulk writer binds them without making a string.
+    func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { buffer in
+            let count = write(into: buffer)
+            return try body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    /// Writes `text` into `out` (at least 36 bytes); returns 36.
+    private func write(into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         withUnsafeBytes(of: uuid) { raw in
-            String(unsafeUninitializedCapacity: 36) { out in
-                var at = 0
-                for i in 0..<16 {
-                    if i == 4 || i == 6 || i == 8 || i == 10 {
-                        out[at] = UInt8(ascii: "-")
-                        at += 1
-                    }
-                    let high = raw[i] >> 4, low = raw[i] & 0xF
-                    out[at] = high < 10 ? UInt8(ascii: "0") + high : UInt8(ascii: "A") - 10 + high
-                    out[at + 1] = low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "A") - 10 + low
-                    at += 2
+            var at = 0
+            for i in 0..<16 {
+                if i == 4 || i == 6 || i == 8 || i == 10 {
+                    out[at] = UInt8(ascii: "-")
+                    at += 1
                 }
-                return at
+                let high = raw[i] >> 4, low = raw[i] & 0xF
+                out[at] = high < 10 ? UInt8(ascii: "0") + high : UInt8(ascii: "A") - 10 + high
+                out[at + 1] = low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "A") - 10 + low
+                at += 2
             }
+            return at
         }
     }
 }

@@ -498,7 +498,7 @@ public enum RegistrationImport {
             evaluated.asOf = today.description
             evaluated.birthDate = birth
             guard let parsed = try? evaluated.parse(today: today),
-                  let decision = EligibilityEngine.evaluate(parsed, standard: standard, level: Level(level)) else {
+                  let decision = EligibilityEngine.decide(parsed, standard: standard, level: Level(level)) else {
                 fail(.level, "not_evaluable", "无法按申报条件判定，请检查日期", "cannot be evaluated; check the dates")
                 return Checked(number: row.number, prepared: nil, errors: errors, hashes: hashes)
             }
@@ -511,8 +511,8 @@ public enum RegistrationImport {
                                     birthDate: birth, sex: sex, mobileHash: mobileHash, employer: employer, level: level,
                                     eligible: decision.eligible, explanation: decision.explanationZH,
                                     newUserID: userID, username: "b" + random.hex(count: 8).dropLast(), // 15 hex digits, like other batch accounts
-                                    idCipher: try sealer.seal(Data(number.utf8), context: "candidate-id:" + userID.text, randomNonce: random.bytes(12)),
-                                    phoneCipher: try sealer.seal(Data(mobile.utf8), context: "candidate-phone:" + userID.text, randomNonce: random.bytes(12)),
+                                    idCipher: try sealer.seal(number, context: "candidate-id:" + userID.text, randomNonce: random.bytes(12)),
+                                    phoneCipher: try sealer.seal(mobile, context: "candidate-phone:" + userID.text, randomNonce: random.bytes(12)),
                                     phoneMasked: ContactAddress.mobile(mobile).masked,
                                     backgroundJSON: RawApplicantProfile.json(asOf: nil, birthDate: nil, body: body),
                                     profileJSON: RawApplicantProfile.json(asOf: evaluated.asOf, birthDate: birth, body: body),
@@ -718,13 +718,22 @@ public enum RegistrationImport {
 extension String {
     /// Without leading and trailing whitespace (spaces, tabs, line breaks, full-width spaces); a fast path for cells.
     var trimmed: String {
-        // Most cells have visible ASCII at both ends.
-        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7f, last > 0x20, last < 0x7f { return self }
         let scalars = unicodeScalars
+        // Most cells have no whitespace at either end: two scalars tell (names and employers start and end in CJK).
+        guard let head = scalars.first, let tail = scalars.last else { return self }
+        if !head.mayBeWhitespace && !tail.mayBeWhitespace { return self }
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
         if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return self }
         return String(scalars[first...last])
+    }
+}
+
+extension Unicode.Scalar {
+    /// False for every scalar that is certainly not whitespace: visible ASCII, and everything above U+3000 (the
+    /// ideographic space, the last of Unicode's White_Space characters); between them the property decides.
+    var mayBeWhitespace: Bool {
+        value <= 0x20 || (value >= 0x7f && value <= 0x3000 && properties.isWhitespace)
     }
 }
 
@@ -734,26 +743,62 @@ extension RawApplicantProfile {
 
     /// The profile JSON with `asOf` and `birthDate` in front of a body from `jsonBody` (shared by two renderings of a row).
     static func json(asOf: String?, birthDate: String?, body: String) -> String {
-        "{\"asOf\":\(JSONText.string(asOf)),\"birthDate\":\(JSONText.string(birthDate)),\(body)}"
+        var w = JSONText.Writer(capacity: body.utf8.count + 48)
+        w.raw("{\"asOf\":")
+        w.string(asOf)
+        w.raw(",\"birthDate\":")
+        w.string(birthDate)
+        w.raw(",")
+        w.raw(body)
+        w.raw("}")
+        return w.text
     }
 
     /// Every member after `birthDate`, without the braces.
     var jsonBody: String {
-        let str = JSONText.string
-        func bool(_ v: Bool?) -> String { v.map { $0 ? "true" : "false" } ?? "null" }
-        func int(_ v: Int?) -> String { v.map(String.init) ?? "null" }
-        let work = (self.work ?? []).map { "{\"relation\":\(str($0.relation)),\"from\":\(str($0.from)),\"to\":\(str($0.to))}" }
-        let certificates = (self.certificates ?? []).map {
-            "{\"kind\":\(str($0.kind)),\"relation\":\(str($0.relation)),\"level\":\(int($0.level)),\"issuedOn\":\(str($0.issuedOn)),\"number\":\(str($0.number))}"
+        var w = JSONText.Writer(capacity: 512)
+        w.raw("\"apprenticeshipCompleted\":")
+        w.bool(apprenticeshipCompleted)
+        w.raw(",\"intendsToWork\":")
+        w.bool(intendsToWork)
+        w.raw(",\"work\":[")
+        for (i, e) in (work ?? []).enumerated() {
+            w.separator(i)
+            w.raw("{\"relation\":"); w.string(e.relation)
+            w.raw(",\"from\":"); w.string(e.from)
+            w.raw(",\"to\":"); w.string(e.to)
+            w.raw("}")
         }
-        let education = (self.education ?? []).map {
-            "{\"type\":\(str($0.type)),\"majorRelation\":\(str($0.majorRelation)),\"status\":\(str($0.status)),\"assessed\":\(bool($0.assessed)),\"graduatedOn\":\(str($0.graduatedOn))}"
+        w.raw("],\"certificates\":[")
+        for (i, e) in (certificates ?? []).enumerated() {
+            w.separator(i)
+            w.raw("{\"kind\":"); w.string(e.kind)
+            w.raw(",\"relation\":"); w.string(e.relation)
+            w.raw(",\"level\":"); w.int(e.level)
+            w.raw(",\"issuedOn\":"); w.string(e.issuedOn)
+            w.raw(",\"number\":"); w.string(e.number)
+            w.raw("}")
         }
-        let titles = (self.titles ?? []).map { "{\"grade\":\(str($0.grade)),\"relation\":\(str($0.relation)),\"obtainedOn\":\(str($0.obtainedOn))}" }
-        return "\"apprenticeshipCompleted\":\(bool(apprenticeshipCompleted)),"
-            + "\"intendsToWork\":\(bool(intendsToWork)),\"work\":[\(work.joined(separator: ","))],"
-            + "\"certificates\":[\(certificates.joined(separator: ","))],\"education\":[\(education.joined(separator: ","))],"
-            + "\"titles\":[\(titles.joined(separator: ","))]"
+        w.raw("],\"education\":[")
+        for (i, e) in (education ?? []).enumerated() {
+            w.separator(i)
+            w.raw("{\"type\":"); w.string(e.type)
+            w.raw(",\"majorRelation\":"); w.string(e.majorRelation)
+            w.raw(",\"status\":"); w.string(e.status)
+            w.raw(",\"assessed\":"); w.bool(e.assessed)
+            w.raw(",\"graduatedOn\":"); w.string(e.graduatedOn)
+            w.raw("}")
+        }
+        w.raw("],\"titles\":[")
+        for (i, e) in (titles ?? []).enumerated() {
+            w.separator(i)
+            w.raw("{\"grade\":"); w.string(e.grade)
+            w.raw(",\"relation\":"); w.string(e.relation)
+            w.raw(",\"obtainedOn\":"); w.string(e.obtainedOn)
+            w.raw("}")
+        }
+        w.raw("]")
+        return w.text
     }
 }
 

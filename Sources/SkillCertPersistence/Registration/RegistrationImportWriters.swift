@@ -112,6 +112,7 @@ extension RegistrationImport {
                 try c.insert(into: UserRoleAssignment.schema, columns: Rows.roleColumns, rows: rows.roles)
                 try c.insert(into: CandidateProfile.schema, columns: Rows.profileColumns, rows: rows.profiles)
                 try c.insert(into: StoredApplication.schema, columns: Rows.applicationColumns, rows: rows.applications)
+                c.flushLogAside()
             }
         }
 

@@ -38,3 +38,9 @@ struct DirectReadsShutdown: LifecycleHandler {
     let reads: SQLiteDirectReads
     func shutdown(_ application: Application) { reads.close() }
 }
+
+/// Waits, when the application stops, for the checkpoints that direct writes started after their commits (see
+/// `SQLiteDirectWrites.transaction`), so that a command leaves the database file whole.
+struct DirectWritesShutdown: LifecycleHandler {
+    func shutdownAsync(_ application: Application) async { await SQLiteDirectWrites.checkpointsFinished() }
+}

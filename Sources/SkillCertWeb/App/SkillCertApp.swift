@@ -45,6 +45,7 @@ public enum SkillCertApp {
             app.lifecycle.use(DirectReadsShutdown(reads: direct))
         }
         app.sqliteDirectWrites = SQLiteDirectWrites(config.database)
+        if app.sqliteDirectWrites != nil { app.lifecycle.use(DirectWritesShutdown()) }
         app.groupCommit = GroupCommit(db: app.db)
         app.examTokens = ExamTokenCache()
 
