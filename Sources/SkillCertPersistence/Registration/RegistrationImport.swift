@@ -175,6 +175,7 @@ public enum RegistrationImport {
             let done = try await write.value
             timings["write (waited)", default: .zero] += clock.now - mark
             timings[writer.looksUpAside ? "lookup (waited by the writer)" : "lookup (in the writer)", default: .zero] += done.lookup
+            timings["write (in the writer)", default: .zero] += done.writing
             state.imported += done.imported
             state.newCandidates += done.created
             for e in done.errors { state.add(e) }
@@ -211,8 +212,10 @@ public enum RegistrationImport {
                 let lookup = ContinuousClock.now - start
                 guard clean, errors.isEmpty else { return Written(imported: 0, created: 0, errors: errors, lookup: lookup, clean: false) }
                 let rows = Self.rows(kept, batch: batch)
+                let writing = ContinuousClock.now
                 try await writer.insert(rows)
-                return Written(imported: rows.applications.count, created: rows.users.count, errors: [], lookup: lookup, clean: true)
+                return Written(imported: rows.applications.count, created: rows.users.count, errors: [], lookup: lookup, clean: true,
+                               writing: ContinuousClock.now - writing)
             })
         }
         var checking: Task<[Checked], Never>?
@@ -573,6 +576,8 @@ public enum RegistrationImport {
         var lookup: Duration
         /// No problem in this chunk or any before it: what follows may be written.
         var clean: Bool
+        /// How long the writer took to insert the chunk's rows (on a busy machine, time it waited for a core included).
+        var writing: Duration = .zero
     }
 
     /// Sorts out rows whose person already applied to the plan, and rows whose mobile number belongs to someone else,
