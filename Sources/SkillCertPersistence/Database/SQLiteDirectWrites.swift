@@ -59,15 +59,13 @@ public struct SQLiteDirectWrites: Sendable {
     /// checkpoint copies. A failure loses nothing (the pages stay in the WAL).
     private func checkpointAside() {
         Self.checkpoints.enter()
-        DispatchQueue.global(qos: .utility).async { [path] in
+        Task.detached(priority: .utility) { [path] in
             defer { Self.checkpoints.leave() }
-            var handle: OpaquePointer?
-            if sqlite_nio_sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK {
-                // A pragma, not sqlite3_wal_checkpoint_v2: a new connection learns that the file is in WAL mode only
-                // when it first reads it, and the pragma reads the schema first.
-                sqlite_nio_sqlite3_exec(handle, "PRAGMA wal_checkpoint(PASSIVE)", nil, nil, nil)
-            }
-            if let handle { sqlite_nio_sqlite3_close(handle) }
+            guard let connection = try? await SQLiteDirectConnection.open(path) else { return }
+            // A pragma, not sqlite3_wal_checkpoint_v2: a new connection learns that the file is in WAL mode only when
+            // it first reads it, and the pragma reads the schema first.
+            _ = try? await connection.run { try $0.execute("PRAGMA wal_checkpoint(PASSIVE)") }
+            await connection.close()
         }
     }
 
