@@ -129,7 +129,7 @@ public enum EligibilityEngine {
         }
     }
 
-    static func check(_ c: EligibilityCondition, profile p: ApplicantProfile, explained: Bool = true) -> ConditionOutcome {
+    static func check(_ c: EligibilityCondition, profile p: ApplicantProfile, explained: Bool) -> ConditionOutcome {
         /// The outcome without its texts, when they are not wanted.
         func bare(_ satisfied: Bool) -> ConditionOutcome? {
             explained ? nil : ConditionOutcome(satisfied: satisfied, condition: "", required: "", actual: "")

@@ -181,10 +181,10 @@ public actor CredentialSigner {
             input.reserveCapacity(header.count + 1 + (body.count * 4 + 2) / 3 + 1 + 86)
             input += header
             input.append(UInt8(ascii: "."))
-            CredentialSigner.appendBase64url(body, to: &input)
+            Base64.append(body, to: &input, .url)
             let signature = try privateKey.signature(for: input)
             input.append(UInt8(ascii: "."))
-            CredentialSigner.appendBase64url(Array(signature), to: &input)
+            Base64.append(Array(signature), to: &input, .url)
             return String(decoding: input, as: UTF8.self)
         }
     }
@@ -245,6 +245,4 @@ public actor CredentialSigner {
     }
 
     public static func base64url(_ bytes: [UInt8]) -> String { Base64.encoded(bytes, .url) }
-
-    static func appendBase64url(_ bytes: [UInt8], to out: inout [UInt8]) { Base64.append(bytes, to: &out, .url) }
 }
